@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# One command for developers and CI on Debian/Ubuntu:
+#   build_scripts/dev.sh run [ARGS]    install what is missing, then start the knockgui GUI
+#   build_scripts/dev.sh test [ARGS]   install what is missing, then run the whole test suite
+#   build_scripts/dev.sh setup         only install (Debian packages, .venv, the project)
+# Debian packages are installed with apt-get (through sudo when not root). Tests that need root
+# (network namespaces, nftables) skip with a reason when not run as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+VENV=${KNOCKGUI_VENV:-$ROOT/.venv}
+
+APT_PACKAGES=(
+    python3 python3-venv python3-pip
+    nftables iproute2 knockd tcpdump
+    xvfb xauth xdotool trayer x11-utils
+    gnome-keyring dbus dbus-x11
+    openssh-server openssh-client inetutils-telnet
+    libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-render-util0 libxcb-shape0
+    libxcb-randr0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1
+    libdbus-1-3 libglib2.0-0
+)
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+setup() {
+    local missing=()
+    for pkg in "${APT_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "dev.sh: installing Debian packages: ${missing[*]}"
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+    if [ ! -x "$VENV/bin/python" ]; then
+        python3 -m venv "$VENV"
+    fi
+    local stamp="$VENV/.knockgui-installed"
+    if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+        "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[test,build]"
+        touch "$stamp"
+    fi
+}
+
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+    setup) setup ;;
+    run) setup; exec "$VENV/bin/knockgui" "$@" ;;
+    test)
+        setup
+        export PATH="$VENV/bin:$PATH"
+        set +e
+        "$VENV/bin/python" -m pytest "$@"
+        rc=$?
+        set -e
+        if [ $rc = 5 ]; then echo "dev.sh: pytest collected no tests"; fi
+        exit $rc
+        ;;
+    *) echo "usage: build_scripts/dev.sh run|test|setup [ARGS]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,5 @@
+import sys
+
+from knockgui.gui.app import main
+
+sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from knockgui.cli import main
+
+sys.exit(main())

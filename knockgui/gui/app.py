@@ -1,0 +1,23 @@
+"""Entry point of the ``knockgui`` GUI (placeholder window until the GUI issue lands)."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+
+from knockgui import APP_NAME, __version__
+
+
+def main(argv: list[str] | None = None) -> int:
+    app = QApplication(sys.argv if argv is None else [APP_NAME, *argv])
+    window = QMainWindow()
+    window.setWindowTitle(f"{APP_NAME} {__version__}")
+    window.setCentralWidget(QLabel("knockgui: the router list comes with the GUI issue."))
+    window.resize(640, 400)
+    window.show()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""Shared fixtures: isolation (temporary HOME and config dir), the namespace router, the Secret Service.
+
+Tests that need root or namespaces skip with a reason elsewhere; under CI (CI=true) a missing
+capability is a failure instead, so nothing that CI should prove is silently skipped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.testbed.netns import NamespaceRouter, have_root_netns, knock_ruleset
+from tests.testbed.secret_service import SecretService, have_secret_service
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def need(reason: str) -> None:
+    """Skip (or, under CI, fail) when ``reason`` is non-empty."""
+    if not reason:
+        return
+    if IN_CI:
+        pytest.fail(f"CI must run this test, but it {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own HOME, XDG dirs and config dir; no test sees the user's keyring or display."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for var, sub in (
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_DATA_HOME", ".local/share"),
+        ("XDG_CACHE_HOME", ".cache"),
+    ):
+        monkeypatch.setenv(var, str(home / sub))
+    monkeypatch.setenv("KNOCKGUI_CONFIG_DIR", str(home / "knockgui-config"))
+    # No test may reach the user's session bus, keyring or display by accident.
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    # Keyring: the "fail" backend unless a test asks for the Secret Service.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    return home
+
+
+@pytest.fixture
+def config_dir(isolated_home: Path) -> Path:
+    return isolated_home / "knockgui-config"
+
+
+@pytest.fixture
+def netns_router() -> Iterator[Callable[..., NamespaceRouter]]:
+    """Factory: ``netns_router(ruleset, ports=(8291, 22))`` starts a namespace router, stopped after the test."""
+    need(have_root_netns())
+    started: list[NamespaceRouter] = []
+
+    def make(ruleset: str = "", ports: tuple[int, ...] = (8291, 22)) -> NamespaceRouter:
+        router = NamespaceRouter(ruleset=ruleset, ports=ports).start()
+        started.append(router)
+        return router
+
+    yield make
+    for router in started:
+        router.close()
+
+
+@pytest.fixture
+def seed_router(netns_router: Callable[..., NamespaceRouter]) -> NamespaceRouter:
+    """The seed's recipe: TCP 1337 then UDP 17954, stage 15 s, safe list 3 h; listeners on 8291 and 22."""
+    from tests.testbed.netns import Stage
+
+    return netns_router(knock_ruleset([Stage.tcp(1337), Stage.udp(17954)]))
+
+
+@pytest.fixture
+def secret_service(monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretService]:
+    """A real, unlocked gnome-keyring on a private D-Bus; this process and its children use it."""
+    need(have_secret_service())
+    with SecretService(unlocked=True) as service:
+        for key, value in service.env().items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.SecretService.Keyring")
+        yield service
+
+
+@pytest.fixture
+def locked_secret_service(monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretService]:
+    """A real gnome-keyring that is locked, with nobody to answer the unlock prompt."""
+    need(have_secret_service())
+    with SecretService(unlocked=False) as service:
+        for key, value in service.env().items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.SecretService.Keyring")
+        yield service
