@@ -40,7 +40,11 @@ setup() {
     fi
     local stamp="$VENV/.knockgui-installed"
     if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-        "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[test,build]"
+        if ! "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[test,build]" >"$VENV/pip.log" 2>&1; then
+            grep -v "^WARNING: Location" "$VENV/pip.log" >&2
+            echo "dev.sh: installing the Python packages failed (log: $VENV/pip.log)" >&2
+            exit 1
+        fi
         touch "$stamp"
     fi
 }
