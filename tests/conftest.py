@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.testbed.display import XDisplay, have_tray_host, have_xvfb
 from tests.testbed.netns import NamespaceRouter, have_root_netns, knock_ruleset
 from tests.testbed.secret_service import SecretService, have_secret_service
 
@@ -98,3 +99,35 @@ def locked_secret_service(monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretSer
             monkeypatch.setenv(key, value)
         monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.SecretService.Keyring")
         yield service
+
+
+@pytest.fixture
+def xdisplay() -> Iterator[XDisplay]:
+    """A private Xvfb display (no tray host); programs go on it with ``xdisplay.spawn(argv)``."""
+    need(have_xvfb())
+    with XDisplay(tray=False) as display:
+        yield display
+
+
+@pytest.fixture
+def xdisplay_with_tray() -> Iterator[XDisplay]:
+    """A private Xvfb display with trayer as the system tray host (``xdisplay_with_tray.panel``)."""
+    need(have_tray_host())
+    with XDisplay(tray=True) as display:
+        yield display
+
+
+@pytest.fixture
+def xcb_display(monkeypatch: pytest.MonkeyPatch) -> str:
+    """In a child pytest started by ``XDisplay.run_pytest``: put DISPLAY, xcb and the session bus back.
+
+    Request it before ``qtbot``/``qapp`` so the QApplication is made on the private display.
+    """
+    display = os.environ.get("KNOCKGUI_TEST_DISPLAY", "")
+    if not display:
+        pytest.skip("runs only inside XDisplay.run_pytest (a child pytest on a private display)")
+    monkeypatch.setenv("DISPLAY", display)
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    if os.environ.get("KNOCKGUI_TEST_DBUS"):
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", os.environ["KNOCKGUI_TEST_DBUS"])
+    return display
