@@ -1,0 +1,64 @@
+"""Atomic file writes: a temporary file in the same folder, flush, fsync, then ``os.replace``.
+
+A write interrupted at any point (an exception, a crash, a full disk) leaves either the old file or
+the new one, never a mix; the temporary file is removed on failure (a crash may leave one behind,
+named ``.NAME.*.tmp``, which readers ignore).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from knockgui.core.errors import ConfigError
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Replace ``path`` with ``data`` atomically. ConfigError (one sentence) on failure."""
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise ConfigError(f"Could not write {path} ({exc.strerror or exc}); check the folder's permissions.") from None
+    tmp = Path(tmp_name)
+    try:
+        try:
+            os.fchmod(fd, mode)
+        except (AttributeError, OSError):
+            pass
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise ConfigError(
+            f"Could not save {path} ({exc.strerror or exc}); the previous version is unchanged, check free space "
+            "and permissions."
+        ) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable (POSIX); harmless where directories cannot be opened (Windows)."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,327 @@
+"""The router inventory: non-secret fields in ``routers.json`` in the config folder, secrets in the keyring.
+
+* The file has a schema version and is written atomically (see :mod:`knockgui.core.atomic`).
+* Opening the inventory and listing or filtering routers read no secret; :meth:`Inventory.secret`
+  reads one router's secret from the keyring when it is needed (knock, edit, export with secrets).
+* A file that cannot be read, is not JSON, or has an unknown schema is never overwritten: it is moved
+  aside as ``routers.json.corrupt-YYYYmmdd-HHMMSS`` and :attr:`Inventory.warning` says so. When only
+  some entries are damaged, the file is copied aside, the good entries load, and the warning says so.
+* Before each change the file is re-read if another program (the CLI, a second window) changed it.
+* Names are unique ignoring case. Secrets are keyed by the router's id, so renaming keeps them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from knockgui.core.atomic import atomic_write
+from knockgui.core.errors import ConfigError, InputError, KnockguiError, NotFoundError
+from knockgui.core.model import Router
+from knockgui.core.secrets import RouterSecret, SecretStore
+from knockgui.core.validate import check_router, fast_router_from_dict, router_to_dict
+
+FILE_NAME = "routers.json"
+SCHEMA = 1
+
+_Signature = tuple[int, int, int] | None
+
+
+def _signature(path: Path) -> _Signature:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _aside_path(path: Path) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    candidate = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 1
+    while candidate.exists():
+        candidate = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+        n += 1
+    return candidate
+
+
+class _Loaded:
+    def __init__(self, routers: list[Router], warning: str | None = None, readonly: str | None = None) -> None:
+        self.routers = routers
+        self.warning = warning
+        self.readonly = readonly
+
+
+def _parse(raw: bytes) -> tuple[list[Router], int, str]:
+    """Routers from the file's bytes, the number of bad entries, and '' or why the whole file is unusable."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return [], 0, "is not valid JSON"
+    if not isinstance(data, dict) or not isinstance(data.get("routers"), list):
+        return [], 0, "is not a knockgui router list"
+    schema = data.get("schema")
+    if isinstance(schema, int) and not isinstance(schema, bool) and schema > SCHEMA:
+        return [], 0, f"was written by a newer knockgui (schema {schema})"
+    if schema != SCHEMA:
+        return [], 0, "has an unknown schema version"
+    routers: list[Router] = []
+    names: set[str] = set()
+    ids: set[str] = set()
+    bad = 0
+    for entry in data["routers"]:
+        try:
+            if not isinstance(entry, dict):
+                raise InputError("not an object")
+            router = fast_router_from_dict(entry)
+        except KnockguiError:
+            bad += 1
+            continue
+        key = router.name.casefold()
+        if key in names or router.id in ids:
+            bad += 1
+            continue
+        names.add(key)
+        ids.add(router.id)
+        routers.append(router)
+    return routers, bad, ""
+
+
+def _load(path: Path) -> _Loaded:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return _Loaded([])
+    except OSError as exc:
+        reason = f"could not be read ({exc.strerror or exc})"
+        return _move_aside(path, reason)
+    routers, bad, problem = _parse(raw)
+    if problem:
+        return _move_aside(path, problem)
+    if bad:
+        aside = _aside_path(path)
+        try:
+            shutil.copy2(path, aside)
+        except OSError:
+            return _Loaded(
+                routers,
+                f"{bad} router entries in {path} are damaged and were left out, and no copy could be kept; "
+                "changes are disabled until the file is repaired or removed.",
+                readonly=f"{path} has damaged entries and could not be backed up; repair or remove it first.",
+            )
+        noun = "entry was" if bad == 1 else "entries were"
+        return _Loaded(
+            routers, f"{bad} damaged router {noun} left out of {path}; the original file is kept as {aside}."
+        )
+    return _Loaded(routers)
+
+
+def _move_aside(path: Path, reason: str) -> _Loaded:
+    aside = _aside_path(path)
+    try:
+        os.replace(path, aside)
+    except OSError:
+        return _Loaded(
+            [],
+            f"The router list {path} {reason} and could not be moved aside; no routers are shown and changes "
+            "are disabled until you repair or remove it.",
+            readonly=f"{path} {reason}; repair or remove it first, knockgui will not overwrite it.",
+        )
+    return _Loaded([], f"The router list {path} {reason}; it was kept as {aside} and an empty list was started.")
+
+
+class Inventory:
+    """The routers. Create with :meth:`open`. Thread-safe; every change is saved at once."""
+
+    def __init__(self, path: Path, secrets: SecretStore, loaded: _Loaded) -> None:
+        self.path = path
+        self.secrets = secrets
+        self.warning: str | None = loaded.warning
+        self._readonly = loaded.readonly
+        self._lock = threading.RLock()
+        self._set_routers(loaded.routers)
+        self._sig = _signature(path)
+
+    @classmethod
+    def open(cls, config_dir: Path, secrets: SecretStore) -> Inventory:
+        """Load ``config_dir/routers.json`` (reads no secret)."""
+        path = Path(config_dir) / FILE_NAME
+        return cls(path, secrets, _load(path))
+
+    # ----- reading (no secrets) -----
+    @property
+    def routers(self) -> list[Router]:
+        return list(self._routers)
+
+    def _set_routers(self, routers: list[Router]) -> None:
+        self._routers = list(routers)
+        self._by_id = {r.id: r for r in self._routers}
+        self._by_name = {r.name.casefold(): r for r in self._routers}
+        self._haystack = [(f"{r.name}\n{r.host}\n{r.group}".casefold(), r) for r in self._routers]
+
+    def find(self, name: str) -> Router:
+        router = self._by_name.get(name.strip().casefold())
+        if router is None:
+            raise NotFoundError(f'There is no router named "{name.strip()}"; see knockgui-cli list.')
+        return router
+
+    def get(self, router_id: str) -> Router:
+        router = self._by_id.get(router_id)
+        if router is None:
+            raise NotFoundError("That router no longer exists; reload the router list.")
+        return router
+
+    def matches(self, text: str) -> list[Router]:
+        """Routers whose name, host or group contains ``text`` (ignoring case); all for empty text."""
+        needle = text.strip().casefold()
+        if not needle:
+            return list(self._routers)
+        return [r for hay, r in self._haystack if needle in hay]
+
+    def secret(self, router: Router) -> RouterSecret:
+        """Read this router's secret from the keyring now. SecretStoreError / NotFoundError."""
+        found = self.secrets.get(router.id)
+        if found is None:
+            raise NotFoundError(
+                f'No knock sequence is stored in the keyring for "{router.name}"; edit the router and enter it.'
+            )
+        return found
+
+    def has_secret(self, router: Router) -> bool:
+        """Whether the keyring holds this router's secret (reads the keyring)."""
+        return self.secrets.get(router.id) is not None
+
+    # ----- changing -----
+    def reload(self) -> None:
+        with self._lock:
+            loaded = _load(self.path)
+            self._set_routers(loaded.routers)
+            self._readonly = loaded.readonly
+            if loaded.warning:
+                self.warning = loaded.warning
+            self._sig = _signature(self.path)
+
+    def _refresh(self) -> None:
+        if self._readonly:
+            raise ConfigError(self._readonly)
+        if _signature(self.path) != self._sig:
+            self.reload()
+            if self._readonly:
+                raise ConfigError(self._readonly)
+
+    def _check_unique(self, router: Router, routers: Iterable[Router]) -> None:
+        key = router.name.casefold()
+        for other in routers:
+            if other.id != router.id and other.name.casefold() == key:
+                raise InputError(f'A router named "{other.name}" already exists; choose another name.')
+
+    def _save(self, routers: list[Router]) -> None:
+        doc: dict[str, Any] = {"schema": SCHEMA, "routers": [router_to_dict(r) for r in routers]}
+        data = (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+        atomic_write(self.path, data)
+        self._set_routers(routers)
+        self._sig = _signature(self.path)
+
+    def add(self, router: Router, secret: RouterSecret) -> Router:
+        """Add a router and store its secret. InputError for bad fields or a name in use."""
+        with self._lock:
+            router = check_router(router)
+            self._refresh()
+            self._check_unique(router, self._routers)
+            if router.id in self._by_id:
+                router = replace(router, id=_fresh_id(self._by_id))
+            self.secrets.set(router.id, secret)
+            try:
+                self._save([*self._routers, router])
+            except BaseException:
+                with contextlib.suppress(KnockguiError):
+                    self.secrets.delete(router.id)
+                raise
+            return router
+
+    def update(self, router: Router, secret: RouterSecret | None = None) -> Router:
+        """Replace the router with the same id (rename keeps the secret); store ``secret`` if given."""
+        with self._lock:
+            router = check_router(router)
+            self._refresh()
+            if router.id not in self._by_id:
+                raise NotFoundError(f'The router "{router.name}" no longer exists; reload the router list.')
+            self._check_unique(router, self._routers)
+            old_secret = None
+            if secret is not None:
+                old_secret = self.secrets.get(router.id)
+                self.secrets.set(router.id, secret)
+            routers = [router if r.id == router.id else r for r in self._routers]
+            try:
+                self._save(routers)
+            except BaseException:
+                if secret is not None:
+                    with contextlib.suppress(KnockguiError):
+                        if old_secret is None:
+                            self.secrets.delete(router.id)
+                        else:
+                            self.secrets.set(router.id, old_secret)
+                raise
+            return router
+
+    def remove(self, name: str) -> None:
+        """Remove the router and delete its secret (the secret first, so none is left behind)."""
+        with self._lock:
+            self._refresh()
+            router = self.find(name)
+            self.secrets.delete(router.id)
+            self._save([r for r in self._routers if r.id != router.id])
+
+    def upsert_many(self, items: list[tuple[Router, RouterSecret | None]]) -> None:
+        """Add or replace (by id) many routers with one file write; used by import.
+
+        Secrets given are stored first; if anything fails, the secrets stored here are put back as
+        they were and the file is unchanged.
+        """
+        with self._lock:
+            self._refresh()
+            checked = [(check_router(r), s) for r, s in items]
+            merged = dict(self._by_id)
+            for router, _ in checked:
+                merged[router.id] = router
+            routers = list(merged.values())
+            seen: set[str] = set()
+            for router in routers:
+                key = router.name.casefold()
+                if key in seen:
+                    raise InputError(f'Two routers would be named "{router.name}"; rename one and try again.')
+                seen.add(key)
+            undo: list[tuple[str, RouterSecret | None]] = []
+            try:
+                for router, secret in checked:
+                    if secret is None:
+                        continue
+                    previous = self.secrets.get(router.id) if router.id in self._by_id else None
+                    self.secrets.set(router.id, secret)
+                    undo.append((router.id, previous))
+                self._save(routers)
+            except BaseException:
+                for router_id, previous in reversed(undo):
+                    with contextlib.suppress(KnockguiError):
+                        if previous is None:
+                            self.secrets.delete(router_id)
+                        else:
+                            self.secrets.set(router_id, previous)
+                raise
+
+
+def _fresh_id(taken: dict[str, Router]) -> str:
+    from knockgui.core.model import new_id
+
+    while True:
+        candidate = new_id()
+        if candidate not in taken:
+            return candidate

@@ -1,0 +1,225 @@
+"""Validation of router fields and their JSON form (the non-secret part of the inventory).
+
+Every check raises :class:`~knockgui.core.errors.InputError` with one sentence naming the field and
+what is allowed. Messages never contain a knock sequence or a password (routers hold neither).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import string
+import unicodedata
+from dataclasses import fields
+from typing import Any
+
+from knockgui.core.errors import InputError
+from knockgui.core.model import Router, Service
+
+MAX_NAME = 64
+MAX_GROUP = 64
+MAX_USER = 128
+MAX_NOTES = 4000
+MAX_COMMAND = 1000
+MAX_HOST = 253
+MAX_DELAY_MS = 600_000
+MAX_TIMEOUT_S = 600.0
+MIN_KEEP_OPEN_S = 10
+MAX_KEEP_OPEN_S = 86_400
+TEMPLATE_FIELDS = frozenset({"host", "port", "user"})
+
+_LABEL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
+_ID = re.compile(r"^[0-9a-f]{32}$")
+# Unicode categories refused in one-line text: controls, format (bidi overrides, zero-width),
+# line/paragraph separators, private use, unassigned, surrogates.
+_BAD_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cn", "Cs"})
+
+
+def _clean_line(value: object, what: str, limit: int, *, allow_empty: bool) -> str:
+    if not isinstance(value, str):
+        raise InputError(f"The {what} must be text.")
+    text = value.strip()
+    if not text and not allow_empty:
+        raise InputError(f"The {what} is empty: give one.")
+    if len(text) > limit:
+        raise InputError(f"The {what} is {len(text)} characters long; at most {limit} are allowed.")
+    if any(unicodedata.category(c) in _BAD_CATEGORIES for c in text):
+        raise InputError(f"The {what} contains control or invisible characters; use plain visible text.")
+    return text
+
+
+def check_name(value: object) -> str:
+    """A router name: 1-64 visible characters, not starting with '-'. Returns it stripped."""
+    name = _clean_line(value, "router name", MAX_NAME, allow_empty=False)
+    if name.startswith("-"):
+        raise InputError("The router name must not start with '-'; start it with a letter or digit.")
+    return name
+
+
+def check_host(value: object) -> str:
+    """A host: a host name, an IPv4 or an IPv6 address (brackets are removed). Returns it stripped."""
+    if not isinstance(value, str):
+        raise InputError("The host must be text.")
+    host = value.strip()
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not host:
+        raise InputError("The host is empty: give a host name or an IP address.")
+    if host.startswith("-"):
+        raise InputError("The host must not start with '-'; give a host name or an IP address.")
+    if any(c.isspace() or unicodedata.category(c) in _BAD_CATEGORIES for c in host):
+        raise InputError("The host contains spaces or control characters; give a host name or an IP address.")
+    if ":" in host:
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            raise InputError("The host looks like an IPv6 address but is not a valid one.") from None
+        return host
+    try:
+        ascii_host = host if host.isascii() else host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise InputError("The host is not a valid host name; check its spelling.") from None
+    name = ascii_host[:-1] if ascii_host.endswith(".") else ascii_host
+    if len(name) > MAX_HOST:
+        raise InputError(f"The host name is longer than {MAX_HOST} characters.")
+    labels = name.split(".")
+    if labels[-1].isdigit() or all(label.isdigit() for label in labels):
+        try:
+            ipaddress.IPv4Address(name)
+        except ValueError:
+            raise InputError(
+                "The host looks like an IPv4 address but is not a valid one (four numbers 0-255)."
+            ) from None
+        return host
+    if not all(_LABEL.match(label) for label in labels):
+        raise InputError(
+            "The host is not a valid host name: use letters, digits, '-' and '.', each part 1-63 characters."
+        )
+    return host
+
+
+def check_port(value: object, what: str = "port") -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+        raise InputError(f"The {what} must be a whole number from 1 to 65535.")
+    return value
+
+
+def check_template(value: object) -> str:
+    template = _clean_line(value, "command template", MAX_COMMAND, allow_empty=True)
+    try:
+        names = [field for _, field, _, _ in string.Formatter().parse(template) if field is not None]
+    except ValueError:
+        raise InputError("The command template has an unmatched '{' or '}'; write {{ or }} for a brace.") from None
+    unknown = sorted({n for n in names if n not in TEMPLATE_FIELDS})
+    if unknown:
+        raise InputError("The command template may use only {host}, {port} and {user} as placeholders.")
+    return template
+
+
+def _optional_int(value: object, what: str, low: int, high: int) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InputError(f"The {what} must be a whole number from {low} to {high}.")
+    return value
+
+
+def _optional_float(value: object, what: str, low: float, high: float) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise InputError(f"The {what} must be a number from {low:g} to {high:g}.")
+    return float(value)
+
+
+def check_router(router: Router) -> Router:
+    """Validate every field; return the router with text fields stripped."""
+    try:
+        service = Service(router.service)
+    except ValueError:
+        choices = ", ".join(s.value for s in Service)
+        raise InputError(f"The service must be one of: {choices}.") from None
+    if not isinstance(router.id, str) or not _ID.match(router.id):
+        raise InputError("The router id is damaged; remove the router and add it again.")
+    command = check_template(router.command)
+    if service is Service.CUSTOM and not command:
+        raise InputError("A custom service needs a command template such as 'myclient {host} {port}'.")
+    if not isinstance(router.pass_password, bool):
+        raise InputError("pass_password must be true or false.")
+    notes = router.notes
+    if not isinstance(notes, str) or len(notes) > MAX_NOTES:
+        raise InputError(f"The notes must be text of at most {MAX_NOTES} characters.")
+    if any(unicodedata.category(c) in _BAD_CATEGORIES and c not in "\n\t" for c in notes):
+        raise InputError("The notes contain control or invisible characters; use plain visible text.")
+    return Router(
+        name=check_name(router.name),
+        host=check_host(router.host),
+        group=_clean_line(router.group, "group", MAX_GROUP, allow_empty=True),
+        service=service,
+        port=None if router.port is None else check_port(router.port, "management port"),
+        user=_clean_line(router.user, "user name", MAX_USER, allow_empty=True),
+        notes=notes,
+        delay_ms=_optional_int(router.delay_ms, "delay (ms)", 0, MAX_DELAY_MS),
+        timeout_s=_optional_float(router.timeout_s, "check timeout (s)", 0.1, MAX_TIMEOUT_S),
+        command=command,
+        pass_password=router.pass_password,
+        keep_open_s=_optional_int(router.keep_open_s, "keep-open interval (s)", MIN_KEEP_OPEN_S, MAX_KEEP_OPEN_S),
+        id=router.id,
+    )
+
+
+_FIELDS = tuple(f.name for f in fields(Router))
+
+
+def router_to_dict(router: Router, *, with_id: bool = True) -> dict[str, Any]:
+    """The JSON form of a router: every field (service as its text), optionally without the id."""
+    data: dict[str, Any] = {}
+    for name in _FIELDS:
+        if name == "id" and not with_id:
+            continue
+        value = getattr(router, name)
+        data[name] = value.value if isinstance(value, Service) else value
+    return data
+
+
+def router_from_dict(data: object, *, new_id: bool = False) -> Router:
+    """Build and validate a router from its JSON form; unknown keys are ignored. InputError if invalid."""
+    if not isinstance(data, dict):
+        raise InputError("A router entry is not an object.")
+    known = {k: v for k, v in data.items() if k in _FIELDS}
+    if new_id:
+        known.pop("id", None)
+    for key in ("name", "host"):
+        if key not in known:
+            raise InputError(f"A router entry has no {key}.")
+    try:
+        router = Router(**known)
+    except TypeError:
+        raise InputError("A router entry has fields of the wrong kind.") from None
+    return check_router(router)
+
+
+def fast_router_from_dict(data: dict[str, Any]) -> Router:
+    """Build a router from a dict written by this program (validated at write time), checking cheaply.
+
+    Falls back to the full check when something looks unusual.
+    """
+    try:
+        router = Router(
+            name=data["name"],
+            host=data["host"],
+            group=data.get("group", ""),
+            service=Service(data.get("service", "winbox")),
+            port=data.get("port"),
+            user=data.get("user", ""),
+            notes=data.get("notes", ""),
+            delay_ms=data.get("delay_ms"),
+            timeout_s=data.get("timeout_s"),
+            command=data.get("command", ""),
+            pass_password=data.get("pass_password", False),
+            keep_open_s=data.get("keep_open_s"),
+            id=data["id"],
+        )
+    except (KeyError, TypeError, ValueError):
+        return router_from_dict(data)
+    return check_router(router)
