@@ -1,10 +1,40 @@
-"""`knockgui-cli` commands: selftest (placeholder, filled in by its issue)."""
+"""`knockgui-cli self-test`: the Qt-free checks of ``knockgui.core.selftest``, one line each.
+
+Exit code 0 when every required check passes, 1 otherwise. ``--report FILE`` also writes the lines
+to FILE (the command names it on its last line).
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
+
+from knockgui.core import selftest
+
+EXIT_FAILED = 1
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
     """Add this module's subcommands to the CLI."""
+    parser = sub.add_parser(
+        "self-test",
+        help="check this installation: modules, resources, keyring backend, ICMP and raw sockets",
+        description="Check this installation without touching any router; one line per check.",
+    )
+    parser.add_argument("--report", metavar="FILE", type=Path, help="also write the lines to FILE")
+    parser.add_argument(
+        "--no-keyring-write",
+        action="store_true",
+        help="only name the keyring backend; do not store, read back and delete a test entry",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    with selftest.Reporter(args.report) as reporter:
+        report = selftest.run(
+            [lambda: selftest.core_checks(cli=True, keyring_round_trip=not args.no_keyring_write)],
+            reporter,
+        )
+    return 0 if report.was_successful() else EXIT_FAILED

@@ -10,6 +10,10 @@ from knockgui import APP_NAME, __version__
 
 
 def main(argv: list[str] | None = None) -> int:
+    if "--self-test" in (sys.argv[1:] if argv is None else argv):  # before any window (PACKAGING)
+        from knockgui.gui.selftest import main as self_test
+
+        return self_test(sys.argv[1:] if argv is None else list(argv))
     app = QApplication(sys.argv if argv is None else [APP_NAME, *argv])
     window = QMainWindow()
     window.setWindowTitle(f"{APP_NAME} {__version__}")

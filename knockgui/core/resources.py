@@ -1,0 +1,40 @@
+"""The files knockgui ships inside its package (``knockgui/resources/``): the icon in a few forms.
+
+Loaded through importlib.resources, so a source checkout, an installed wheel and a PyInstaller
+build (which bundles the folder as data) all find them. The GUI uses ``icon_png_path()`` or
+``read_bytes(ICON_PNG)``; ``build_scripts/make_icons.py`` regenerates the files from the SVG.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from importlib.abc import Traversable
+from pathlib import Path
+
+ICON_SVG = "knockgui.svg"
+ICON_PNG = "knockgui.png"  # 256 px
+ICON_ICO = "knockgui.ico"  # multi-size, for Windows
+ICON_SIZES = (16, 32, 64)  # knockgui-16.png etc., for menus and the tray
+REQUIRED = (ICON_PNG, ICON_SVG, ICON_ICO, *(f"knockgui-{size}.png" for size in ICON_SIZES))
+
+
+def _folder() -> Traversable:
+    return resources.files("knockgui") / "resources"
+
+
+def exists(name: str) -> bool:
+    return _folder().joinpath(name).is_file()
+
+
+def read_bytes(name: str) -> bytes:
+    return _folder().joinpath(name).read_bytes()
+
+
+def path(name: str) -> Path:
+    """A real file path of a resource (the package and PyInstaller builds keep them as plain files)."""
+    return Path(str(_folder().joinpath(name)))
+
+
+def icon_png_path(size: int | None = None) -> Path:
+    """The app icon as a PNG file: 256 px by default, or one of ``ICON_SIZES``."""
+    return path(ICON_PNG if size is None else f"knockgui-{size}.png")
