@@ -1,0 +1,194 @@
+"""Sending one ICMP echo request (an ICMP knock) without waiting for a reply.
+
+Sizes: a step's ``size`` is the whole IPv4 packet as RouterOS ``packet-size`` counts it, so the echo
+payload is ``size - 28`` (20 IP + 8 ICMP). Over IPv6 the same echo payload is sent (ICMPv6 echo,
+``size - 28`` bytes of data), so one sequence works for both families: the IPv6 packet is then 20 bytes
+longer (``size + 20`` in all; its IPv6 payload-length field, nftables ``ip6 length``, is ``size - 20``).
+A router's IPv6 rule that counts whole packets must therefore use ``size + 20``.
+
+Ways to send, tried in order:
+
+* Linux / macOS: the unprivileged ICMP socket (``SOCK_DGRAM, IPPROTO_ICMP``; on Linux allowed by
+  ``net.ipv4.ping_group_range``), then a raw socket (root / administrator), else
+  :class:`PermissionProblem` saying what to change.
+* Windows: ``IcmpSendEcho`` / ``Icmp6SendEcho2`` from iphlpapi.dll (no administrator rights needed).
+  ``platform`` and ``dll`` are parameters so this path is testable anywhere with a stand-in DLL.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import socket
+import struct
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from knockgui.core.errors import NetworkError, PermissionProblem
+
+ECHO_REQUEST_V4 = 8
+ECHO_REQUEST_V6 = 128
+WINDOWS_WAIT_MS = 20  # IcmpSendEcho blocks for replies; a knock needs none, so wait as little as possible
+WINDOWS_TIMED_OUT = 11010  # IP_REQ_TIMED_OUT: no reply, which is normal for a knock
+WINDOWS_AF_INET6 = 23
+
+_DENIED = (errno.EACCES, errno.EPERM)
+_UNSUPPORTED = (errno.EPROTONOSUPPORT, errno.EAFNOSUPPORT, errno.ESOCKTNOSUPPORT, errno.EINVAL)
+
+
+def checksum(data: bytes) -> int:
+    """The Internet checksum (RFC 1071) of ``data``."""
+    if len(data) % 2:
+        data += b"\x00"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return int(~total & 0xFFFF)
+
+
+def echo_packet(v6: bool, payload: bytes, ident: int, seq: int) -> bytes:
+    """An echo request. IPv4: with its checksum; IPv6: checksum 0 (the kernel fills it in)."""
+    kind = ECHO_REQUEST_V6 if v6 else ECHO_REQUEST_V4
+    header = struct.pack("!BBHHH", kind, 0, 0, ident & 0xFFFF, seq & 0xFFFF)
+    if v6:
+        return header + payload
+    csum = checksum(header + payload)
+    return struct.pack("!BBHHH", kind, 0, csum, ident & 0xFFFF, seq & 0xFFFF) + payload
+
+
+def permission_message(platform: str = sys.platform) -> str:
+    if platform.startswith("linux"):
+        return (
+            "This computer does not allow sending ICMP knocks: allow ping sockets for your group with "
+            "'sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"' (add it to /etc/sysctl.d to keep it) "
+            "or run knockgui as root."
+        )
+    if platform == "win32":
+        return "Windows refused to send the ICMP knock: check that ICMP is allowed or run knockgui as administrator."
+    return "This computer does not allow sending ICMP knocks: run knockgui as root (administrator)."
+
+
+def _send_error(address: str, exc: OSError) -> NetworkError:
+    reason = exc.strerror or str(exc)
+    return NetworkError(
+        f"The ICMP knock could not be sent to {address} ({reason}): check your network connection and the address."
+    )
+
+
+def _try_socket(family: int, kind: int, v6: bool, sockaddr: tuple[Any, ...], payload: bytes, seq: int) -> bool:
+    """Send through one socket type; False when the OS does not allow this type (try the next)."""
+    proto = socket.IPPROTO_ICMPV6 if v6 else socket.IPPROTO_ICMP
+    try:
+        sock = socket.socket(family, kind, proto)
+    except OSError as exc:
+        if exc.errno in _DENIED or exc.errno in _UNSUPPORTED:
+            return False
+        raise _send_error(str(sockaddr[0]), exc) from None
+    with sock:
+        # The kernel sets the identifier of an unprivileged ICMP socket; a raw one carries ours.
+        packet = echo_packet(v6, payload, os.getpid(), seq)
+        try:
+            sock.sendto(packet, sockaddr)
+        except OSError as exc:
+            if exc.errno in _DENIED and kind == socket.SOCK_DGRAM:
+                return False
+            raise _send_error(str(sockaddr[0]), exc) from None
+    return True
+
+
+def send_echo(
+    family: int,
+    sockaddr: tuple[Any, ...],
+    payload: bytes,
+    seq: int = 1,
+    *,
+    platform: str = sys.platform,
+    dll: Any = None,
+    get_last_error: Callable[[], int] | None = None,
+    methods: tuple[str, ...] = ("dgram", "raw"),
+) -> str:
+    """Send one echo request carrying ``payload`` to ``sockaddr``; return the way used ("dgram", "raw",
+    "iphlpapi"). Raises PermissionProblem when no way is allowed, NetworkError when sending failed."""
+    v6 = family == socket.AF_INET6
+    if platform == "win32":
+        _send_windows(v6, str(sockaddr[0]), payload, dll, get_last_error)
+        return "iphlpapi"
+    kinds = {"dgram": socket.SOCK_DGRAM, "raw": socket.SOCK_RAW}
+    for method in methods:
+        if _try_socket(family, kinds[method], v6, sockaddr, payload, seq):
+            return method
+    raise PermissionProblem(permission_message(platform))
+
+
+def _load_iphlpapi() -> tuple[Any, Callable[[], int]]:
+    win_dll = getattr(ctypes, "WinDLL", None)
+    if win_dll is None:
+        raise PermissionProblem("The Windows ICMP service (iphlpapi.dll) is not available on this system.")
+    try:
+        dll = win_dll("iphlpapi.dll", use_last_error=True)
+    except OSError:
+        raise PermissionProblem(
+            "The Windows ICMP service (iphlpapi.dll) could not be loaded: repair Windows networking."
+        ) from None
+    get_error: Callable[[], int] = getattr(ctypes, "get_last_error")  # noqa: B009 (Windows only)
+    return dll, get_error
+
+
+class _SockaddrIn6(ctypes.Structure):
+    _fields_ = (
+        ("sin6_family", ctypes.c_ushort),
+        ("sin6_port", ctypes.c_ushort),
+        ("sin6_flowinfo", ctypes.c_ulong),
+        ("sin6_addr", ctypes.c_ubyte * 16),
+        ("sin6_scope_id", ctypes.c_ulong),
+    )
+
+
+def _sockaddr_in6(address: str) -> _SockaddrIn6:
+    text, _, scope = address.partition("%")
+    out = _SockaddrIn6()
+    out.sin6_family = WINDOWS_AF_INET6
+    out.sin6_addr[:] = list(socket.inet_pton(socket.AF_INET6, text))
+    out.sin6_scope_id = int(scope) if scope.isdigit() else 0
+    return out
+
+
+def _send_windows(v6: bool, address: str, payload: bytes, dll: Any, get_last_error: Callable[[], int] | None) -> None:
+    if dll is None:
+        dll, loaded_error = _load_iphlpapi()
+        get_last_error = get_last_error or loaded_error
+    last_error = get_last_error or (lambda: 0)
+    handle_type = ctypes.c_void_p
+    create = dll.Icmp6CreateFile if v6 else dll.IcmpCreateFile
+    create.restype = handle_type
+    handle = create()
+    if handle in (None, 0, ctypes.c_void_p(-1).value):
+        raise PermissionProblem(permission_message("win32"))
+    request = ctypes.create_string_buffer(payload, len(payload)) if payload else ctypes.create_string_buffer(1)
+    reply_size = len(payload) + 8 + 256  # an echo-reply structure, the data and an ICMP error
+    reply = ctypes.create_string_buffer(reply_size)
+    try:
+        if v6:
+            source = _SockaddrIn6()
+            source.sin6_family = WINDOWS_AF_INET6
+            dest = _sockaddr_in6(address)
+            answers = dll.Icmp6SendEcho2(
+                handle_type(handle), None, None, None, ctypes.byref(source), ctypes.byref(dest),
+                request, len(payload), None, reply, reply_size, WINDOWS_WAIT_MS,
+            )  # fmt: skip
+        else:
+            dest_v4 = ctypes.c_ulong(int.from_bytes(socket.inet_aton(address), "little"))
+            answers = dll.IcmpSendEcho(
+                handle_type(handle), dest_v4, request, len(payload), None, reply, reply_size, WINDOWS_WAIT_MS
+            )
+        if not answers:
+            code = last_error()
+            if code not in (0, WINDOWS_TIMED_OUT):
+                raise NetworkError(
+                    f"Windows could not send the ICMP knock to {address} (error {code}): "
+                    "check your network connection and the address."
+                )
+    finally:
+        dll.IcmpCloseHandle(handle_type(handle))
