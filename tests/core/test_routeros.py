@@ -1,0 +1,213 @@
+"""The RouterOS script, and (as root) the same script translated rule by rule into nftables on a namespace router."""
+
+from __future__ import annotations
+
+import re
+import socket
+import struct
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+import pytest
+
+from knockgui.core.errors import InputError
+from knockgui.core.generate import AVOID_PORTS, generate_sequence
+from knockgui.core.model import Router, Service
+from knockgui.core.routeros import ScriptOptions, quote, routeros_script
+from knockgui.core.sequence import Protocol, Sequence, Step, parse_sequence
+from tests.testbed.netns import NamespaceRouter, assert_test_address
+
+# ----- a small RouterOS -> nftables translator for the rules routeros_script emits -----
+
+_TOKEN = re.compile(r'([a-z-]+)=("(?:[^"\\]|\\.)*"|\S+)')
+
+
+def unquote(value: str) -> bytes:
+    if not value.startswith('"'):
+        return value.encode()
+    body, out, i = value[1:-1], bytearray(), 0
+    while i < len(body):
+        if body[i] == "\\":
+            out.append(int(body[i + 1 : i + 3], 16))
+            i += 3
+        else:
+            out.append(ord(body[i]))
+            i += 1
+    return bytes(out)
+
+
+def parse_rules(script: str, section: str = "/ip firewall filter") -> list[dict[str, bytes]]:
+    rules, active = [], False
+    for line in script.splitlines():
+        if line.startswith("/"):
+            active = line == section
+        elif active and line.startswith("add "):
+            rules.append({k: unquote(v) for k, v in _TOKEN.findall(line[4:])})
+    return rules
+
+
+def set_name(address_list: bytes) -> str:
+    return re.sub(r"[^A-Za-z0-9]", "_", address_list.decode())
+
+
+def translate(script: str) -> str:
+    """nftables (IPv4) for the script's /ip firewall filter rules, one nft rule per RouterOS rule."""
+    rules = parse_rules(script)
+    sets: dict[str, str] = {}
+    out: list[str] = []
+    for rule in rules:
+        assert rule.pop("chain") == b"input"
+        action = rule.pop("action").decode()
+        comment = rule.pop("comment").decode()
+        parts: list[str] = []
+        if "src-address-list" in rule:
+            parts.append(f"ip saddr @{set_name(rule.pop('src-address-list'))}")
+        proto = rule.pop("protocol", b"").decode()
+        ports = rule.pop("dst-port", b"").decode()
+        if proto in ("tcp", "udp"):
+            parts.append(f"{proto} dport {{ {ports} }}" if ports else f"meta l4proto {proto}")
+        if rule.pop("tcp-flags", None) is not None:
+            parts.append("tcp flags & (syn|ack) == syn")
+        if proto == "icmp":
+            assert rule.pop("icmp-options") == b"8:0"
+            parts.append("icmp type echo-request")
+        if "packet-size" in rule:
+            parts.append(f"ip length {int(rule.pop('packet-size'))}")
+        if "content" in rule:
+            data = rule.pop("content")
+            offset = 64  # after the 8-byte UDP / ICMP echo header
+            parts.append(f"@th,{offset},{len(data) * 8} 0x{data.hex()}")
+        if action == "add-src-to-address-list":
+            name = set_name(rule.pop("address-list"))
+            timeout = rule.pop("address-list-timeout").decode()
+            sets[name] = timeout
+            parts.append(f"counter update @{name} {{ ip saddr timeout {timeout} }}")
+        elif action in ("accept", "drop"):
+            parts.append(f"counter {action}")
+        else:
+            raise AssertionError(f"unexpected action {action}")
+        assert not rule, f"untranslated RouterOS parameters: {sorted(rule)}"
+        out.append(" ".join(parts) + f' comment "{comment[:60]}"')
+    lines = ["table ip rosknock {"]
+    lines += [f"  set {n} {{ type ipv4_addr; flags dynamic, timeout; timeout {t}; }}" for n, t in sets.items()]
+    lines += ["  chain input {", "    type filter hook input priority filter; policy accept;"]
+    lines += [f"    {rule}" for rule in out]
+    lines += ["  }", "}"]
+    return "\n".join(lines) + "\n"
+
+
+# ----- plain-socket knocks (one SYN, one datagram, one echo) -----
+
+
+def send_knock(address: str, sequence: Sequence) -> None:
+    assert_test_address(address)
+    for step in sequence.steps:
+        if step.protocol is Protocol.TCP:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setblocking(False)
+            try:
+                s.connect((address, step.port))
+            except BlockingIOError:
+                pass
+            s.close()
+        elif step.protocol is Protocol.UDP:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.sendto(step.payload or b"\x00", (address, step.port))
+        else:
+            payload = step.icmp_payload()
+            header = struct.pack("!BBHHH", 8, 0, 0, 0x4B47, 1)
+            total = sum(
+                struct.unpack(f"!{len(header + payload) // 2}H", (header + payload)[: len(header + payload) // 2 * 2])
+            )
+            if len(header + payload) % 2:
+                total += (header + payload)[-1] << 8
+            total = (total >> 16) + (total & 0xFFFF)
+            total += total >> 16
+            checksum = ~total & 0xFFFF
+            packet = struct.pack("!BBHHH", 8, 0, checksum, 0x4B47, 1) + payload
+            with socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP) as s:
+                s.sendto(packet, (address, 0))
+        time.sleep(0.05)
+
+
+# ----- tests -----
+
+
+def test_script_shape_follows_the_seed() -> None:
+    seq = parse_sequence("1337:tcp 17954:udp")
+    script = routeros_script(Router("Office", "10.0.0.1"), seq)
+    rules = parse_rules(script)
+    assert [r["action"] for r in rules] == [b"add-src-to-address-list"] * 2 + [b"accept", b"drop"]
+    assert rules[0]["address-list-timeout"] == b"15s" and rules[1]["address-list-timeout"] == b"3h"
+    assert rules[1]["src-address-list"] == rules[0]["address-list"]
+    assert rules[2]["src-address-list"] == rules[1]["address-list"] and rules[2]["dst-port"] == b"8291"
+    assert "place-before" in script and "RULE ORDER MATTERS" in script
+    assert "/ipv6" not in script
+
+
+def test_icmp_payload_webfig_ipv6_and_drop_all() -> None:
+    seq = parse_sequence("icmp:128 40000:udp:0x00ff22")
+    router = Router("Web", "10.0.0.1", service=Service.WEBFIG)
+    script = routeros_script(router, seq, ScriptOptions(ipv6=True, drop="all", final_timeout="1d"))
+    v4 = parse_rules(script)
+    assert v4[0]["packet-size"] == b"128" and v4[0]["protocol"] == b"icmp"
+    assert v4[1]["content"] == b"\x00\xff\x22"
+    assert v4[2]["dst-port"] == b"80,443"
+    assert set(v4[3]) == {"chain", "action", "comment"}
+    v6 = parse_rules(script, "/ipv6 firewall filter")
+    assert v6[0]["protocol"] == b"icmpv6" and v6[0]["packet-size"] == b"148"
+
+
+def test_hostile_name_cannot_inject_commands() -> None:
+    router = Router('x" ; /system reset-configuration ; $y', "10.0.0.1")
+    script = routeros_script(router, parse_sequence("2345:tcp"))
+    assert "\n/system" not in script and '" ;' not in script
+    assert quote('a"b$c\\d\n') == '"a\\22b\\24c\\5Cd\\0A"'
+
+
+def test_bad_options_refused() -> None:
+    seq = parse_sequence("2345:tcp")
+    for opts in (ScriptOptions(list_prefix="bad name"), ScriptOptions(stage_timeout="soon"), ScriptOptions(drop="x")):
+        with pytest.raises(InputError):
+            routeros_script(Router("R", "10.0.0.1"), seq, opts)
+
+
+def test_generated_sequences_avoid_scanned_ports_and_repeats() -> None:
+    for _ in range(300):
+        seq = generate_sequence(4)
+        ports = [s.port for s in seq.steps]
+        assert len(set(ports)) == 4
+        assert all(p >= 1024 and p not in AVOID_PORTS for p in ports)
+        assert {s.protocol for s in seq.steps} <= {Protocol.TCP, Protocol.UDP}
+    assert {generate_sequence(1).steps[0].protocol for _ in range(100)} == {Protocol.TCP, Protocol.UDP}
+    assert len({generate_sequence(3).steps for _ in range(50)}) == 50
+    with pytest.raises(InputError):
+        generate_sequence(0)
+
+
+@pytest.mark.root
+@pytest.mark.parametrize("text", ["1337:tcp 17954:udp", "23456:udp:open-sesame 34567:tcp icmp:128", "generated"])
+def test_translated_script_opens_namespace_router(netns_router: Callable[..., NamespaceRouter], text: str) -> None:
+    seq = generate_sequence(3) if text == "generated" else parse_sequence(text)
+    script = routeros_script(Router("Lab", "10.0.0.1"), seq, ScriptOptions(stage_timeout="10s"))
+    ns = netns_router(translate(script), ports=(8291,))
+    assert not ns.is_open(8291, timeout=0.25)
+    # wrong sequences: each step altered in turn (first to last, since like RouterOS the lists do not
+    # reset on a wrong knock), then all steps but the last; the port must stay closed each time.
+    for i in range(len(seq.steps)):
+        send_knock(ns.router4, Sequence(tuple(altered(s) if j == i else s for j, s in enumerate(seq.steps))))
+        assert not ns.is_open(8291, timeout=0.25), f"opened with step {i + 1} wrong"
+    send_knock(ns.router4, Sequence(seq.steps[:-1]))
+    assert not ns.is_open(8291, timeout=0.25)
+    send_knock(ns.router4, seq)
+    assert ns.is_open(8291)
+
+
+def altered(step: Step) -> Step:
+    """The step with one thing wrong: port + 1, ICMP size + 1, or the payload's last byte changed."""
+    if step.payload:
+        return replace(step, payload=step.payload[:-1] + bytes([step.payload[-1] ^ 1]))
+    if step.protocol is Protocol.ICMP:
+        return replace(step, size=step.size + 1)
+    return replace(step, port=step.port + 1 if step.port < 65535 else 1024)
