@@ -18,6 +18,11 @@ from tests.testbed.secret_service import SecretService, have_secret_service
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
+# pytest-qt's QApplication (session scope) is made before any function fixture runs, so its platform is
+# chosen here: offscreen, except in a child pytest on a private display (XDisplay.run_pytest), which is xcb.
+if not os.environ.get("KNOCKGUI_TEST_DISPLAY"):
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
 
 def need(reason: str) -> None:
     """Skip (or, under CI, fail) when ``reason`` is non-empty."""
