@@ -1,0 +1,282 @@
+"""Export and import of the inventory.
+
+* Without secrets: a JSON file (``format: knockgui-routers``) of the non-secret fields.
+* With secrets: an encrypted file for handing to a colleague. A JSON envelope
+  ``{"format": "knockgui-encrypted", "version": 1, "kdf": {"name": "scrypt", "n", "r", "p", "salt"},
+  "cipher": {"name": "AES-256-GCM", "nonce"}, "ciphertext"}`` (binary fields base64). The key comes
+  from the passphrase by scrypt; AES-256-GCM authenticates the ciphertext and, as associated data,
+  the header (format, version, KDF parameters, salt, nonce), so no part can be changed unnoticed.
+  Inside is the same JSON as the plain export plus each router's sequence and password.
+
+Import reads and checks the whole file first (a wrong passphrase or a damaged file changes nothing),
+then merges by name (ignoring case): new names are added, changed routers updated (keeping their id,
+so their keyring entry), identical ones skipped.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from knockgui.core.atomic import atomic_write
+from knockgui.core.errors import InputError, KnockguiError
+from knockgui.core.model import Router, new_id
+from knockgui.core.secrets import RouterSecret
+from knockgui.core.sequence import parse_sequence
+from knockgui.core.store import Inventory
+from knockgui.core.validate import router_from_dict, router_to_dict
+
+PLAIN_FORMAT = "knockgui-routers"
+ENCRYPTED_FORMAT = "knockgui-encrypted"
+VERSION = 1
+SCRYPT_N = 2**17  # 128 MiB with r=8: about 0.4 s here
+SCRYPT_R = 8
+SCRYPT_P = 1
+MIN_PASSPHRASE = 8
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ImportItem:
+    router: Router  # a fresh id; the merge keeps the id of an existing router with the same name
+    secret: RouterSecret | None
+
+    def __repr__(self) -> str:
+        return f"ImportItem({self.router.name!r}, secret={'yes' if self.secret else 'no'})"
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    added: tuple[str, ...]
+    updated: tuple[str, ...]
+    skipped: tuple[str, ...]
+
+    @property
+    def message(self) -> str:
+        return f"{len(self.added)} added, {len(self.updated)} updated, {len(self.skipped)} skipped (unchanged)."
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: object) -> bytes:
+    if not isinstance(text, str):
+        raise ValueError("not base64 text")
+    return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+def _damaged(detail: str) -> InputError:
+    return InputError(f"The import file is damaged or not a knockgui export ({detail}); nothing was changed.")
+
+
+# ----- export -----
+
+
+def _document(inventory: Inventory, with_secrets: bool) -> dict[str, Any]:
+    entries = []
+    for router in inventory.routers:
+        entry = router_to_dict(router, with_id=False)
+        if with_secrets:
+            secret = inventory.secrets.get(router.id)
+            if secret is not None:
+                from knockgui.core.sequence import format_sequence
+
+                entry["sequence"] = format_sequence(secret.sequence)
+                entry["sequence_delay_ms"] = secret.sequence.delay_ms
+                if secret.password:
+                    entry["password"] = secret.password
+        entries.append(entry)
+    return {"format": PLAIN_FORMAT, "version": VERSION, "secrets": with_secrets, "routers": entries}
+
+
+def export_plain(inventory: Inventory) -> bytes:
+    """The routers without secrets, as JSON (reads no secret)."""
+    return (json.dumps(_document(inventory, False), indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _derive(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
+
+
+def _aad(header: dict[str, Any]) -> bytes:
+    return json.dumps(header, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def encrypt(plaintext: bytes, passphrase: str, *, n: int = SCRYPT_N) -> bytes:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise InputError(f"The passphrase must be at least {MIN_PASSPHRASE} characters long.")
+    salt, nonce = os.urandom(16), os.urandom(12)
+    header: dict[str, Any] = {
+        "format": ENCRYPTED_FORMAT,
+        "version": VERSION,
+        "kdf": {"name": "scrypt", "n": n, "r": SCRYPT_R, "p": SCRYPT_P, "salt": _b64(salt)},
+        "cipher": {"name": "AES-256-GCM", "nonce": _b64(nonce)},
+    }
+    key = _derive(passphrase, salt, n, SCRYPT_R, SCRYPT_P)
+    ciphertext = AESGCM(key).encrypt(nonce, plaintext, _aad(header))
+    return (json.dumps({**header, "ciphertext": _b64(ciphertext)}, indent=1) + "\n").encode("ascii")
+
+
+def export_encrypted(inventory: Inventory, passphrase: str) -> bytes:
+    """The routers with their secrets (read from the keyring now), encrypted with ``passphrase``."""
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise InputError(f"The passphrase must be at least {MIN_PASSPHRASE} characters long.")
+    plaintext = json.dumps(_document(inventory, True), ensure_ascii=False).encode("utf-8")
+    return encrypt(plaintext, passphrase)
+
+
+def write_export(inventory: Inventory, path: Path, passphrase: str | None = None) -> int:
+    """Write an export file (encrypted when a passphrase is given); returns the number of routers."""
+    data = export_plain(inventory) if passphrase is None else export_encrypted(inventory, passphrase)
+    atomic_write(Path(path), data)
+    return len(inventory.routers)
+
+
+# ----- import -----
+
+
+def is_encrypted(data: bytes) -> bool:
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return False
+    return isinstance(doc, dict) and doc.get("format") == ENCRYPTED_FORMAT
+
+
+def decrypt(doc: dict[str, Any], passphrase: str) -> bytes:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    if doc.get("version") != VERSION:
+        raise _damaged("unknown version")
+    try:
+        kdf, cipher = doc["kdf"], doc["cipher"]
+        n, r, p = kdf["n"], kdf["r"], kdf["p"]
+        if kdf["name"] != "scrypt" or cipher["name"] != "AES-256-GCM":
+            raise ValueError
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (n, r, p)):
+            raise ValueError
+        if not (2**14 <= n <= 2**20 and n & (n - 1) == 0 and 1 <= r <= 16 and 1 <= p <= 4):
+            raise ValueError
+        salt, nonce, ciphertext = _unb64(kdf["salt"]), _unb64(cipher["nonce"]), _unb64(doc["ciphertext"])
+        if not 16 <= len(salt) <= 64 or len(nonce) != 12:
+            raise ValueError
+    except (KeyError, TypeError, ValueError, binascii.Error):
+        raise _damaged("its encryption header is wrong") from None
+    header = {k: v for k, v in doc.items() if k != "ciphertext"}
+    key = _derive(passphrase, salt, n, r, p)
+    try:
+        return AESGCM(key).decrypt(nonce, ciphertext, _aad(header))
+    except InvalidTag:
+        raise InputError(
+            "The passphrase is wrong or the file was changed after export; nothing was changed, try again."
+        ) from None
+
+
+def _item(entry: object) -> ImportItem:
+    if not isinstance(entry, dict):
+        raise _damaged("a router entry is not an object")
+    router = router_from_dict(entry, new_id=True)
+    secret = None
+    if "sequence" in entry:
+        delay = entry.get("sequence_delay_ms", 0)
+        password = entry.get("password")
+        if not isinstance(entry["sequence"], str) or not isinstance(delay, int) or isinstance(delay, bool):
+            raise _damaged(f'the sequence of "{router.name}" is not text')
+        if password is not None and not isinstance(password, str):
+            raise _damaged(f'the password of "{router.name}" is not text')
+        try:
+            sequence = parse_sequence(entry["sequence"], delay_ms=delay)
+        except KnockguiError:
+            raise _damaged(f'the knock sequence of "{router.name}" is invalid') from None
+        secret = RouterSecret(sequence, password or None)
+        secret.to_entry()  # refuse now what the keyring would refuse later
+    return ImportItem(router, secret)
+
+
+def read_import(data: bytes, passphrase: str | None = None) -> list[ImportItem]:
+    """Parse and check a whole export file (plain or encrypted). Nothing is changed anywhere."""
+    if len(data) > MAX_FILE_BYTES:
+        raise _damaged("it is larger than 64 MiB")
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise _damaged("it is not valid JSON") from None
+    if isinstance(doc, dict) and doc.get("format") == ENCRYPTED_FORMAT:
+        if passphrase is None:
+            raise InputError("This export file is encrypted; give its passphrase.")
+        try:
+            doc = json.loads(decrypt(doc, passphrase).decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise _damaged("its decrypted content is not valid JSON") from None
+    if not isinstance(doc, dict) or doc.get("format") != PLAIN_FORMAT or not isinstance(doc.get("routers"), list):
+        raise _damaged("it has no knockgui router list")
+    if doc.get("version") != VERSION:
+        raise _damaged("unknown version")
+    items: list[ImportItem] = []
+    names: set[str] = set()
+    for entry in doc["routers"]:
+        try:
+            item = _item(entry)
+        except InputError as exc:
+            if "nothing was changed" in exc.message:
+                raise
+            raise _damaged(exc.message.rstrip(".")) from None
+        key = item.router.name.casefold()
+        if key in names:
+            raise _damaged(f'the name "{item.router.name}" appears twice')
+        names.add(key)
+        items.append(item)
+    return items
+
+
+def _same(a: Router, b: Router) -> bool:
+    return router_to_dict(a, with_id=False) == router_to_dict(b, with_id=False)
+
+
+def merge(inventory: Inventory, items: list[ImportItem]) -> ImportReport:
+    """Merge checked items by name: add new, update changed (keeping the id), skip identical."""
+    added: list[str] = []
+    updated: list[str] = []
+    skipped: list[str] = []
+    changes: list[tuple[Router, RouterSecret | None]] = []
+    existing = {r.name.casefold(): r for r in inventory.routers}
+    taken = {r.id for r in inventory.routers}
+    for item in items:
+        old = existing.get(item.router.name.casefold())
+        if old is None:
+            router = item.router
+            while router.id in taken:
+                router = replace(router, id=new_id())
+            taken.add(router.id)
+            changes.append((router, item.secret))
+            added.append(router.name)
+            continue
+        router = replace(item.router, id=old.id)
+        secret_changed = item.secret is not None and inventory.secrets.get(old.id) != item.secret
+        if _same(router, old) and not secret_changed:
+            skipped.append(router.name)
+            continue
+        changes.append((router, item.secret if secret_changed else None))
+        updated.append(router.name)
+    if changes:
+        inventory.upsert_many(changes)
+    return ImportReport(tuple(added), tuple(updated), tuple(skipped))
+
+
+def import_file(inventory: Inventory, path: Path, passphrase: str | None = None) -> ImportReport:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"Could not read {path} ({exc.strerror or exc}); check the file name.") from None
+    return merge(inventory, read_import(data, passphrase))
