@@ -1,0 +1,181 @@
+"""Connect: knock, check the service port, and launch the client only when the port opened.
+
+:func:`connect` reads the router's secret from the inventory (the keyring) only now, builds the launch
+plan first (so a missing client is reported before anything is sent), knocks with a check of the
+router's service port, and starts the plan through :mod:`knockgui.core.process` only when the check
+says open. When it is not open the result's message says why (the check's sentence) and nothing is
+started, unless ``force`` asks to launch anyway.
+
+Keep-open: while the launched program runs, :class:`KeepOpen` re-knocks every ``keep_open_s``
+seconds (choose it shorter than the router's final address-list timeout, e.g. minutes against the
+seed's 3 h), and stops when the program exits or when cancelled.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from knockgui.core import process
+from knockgui.core.errors import KnockguiError
+from knockgui.core.knock import KnockResult, knock
+from knockgui.core.launch import LaunchPlan, Machine, build_launch
+from knockgui.core.model import Router
+from knockgui.core.probe import ProgressCallback
+from knockgui.core.sequence import Sequence
+from knockgui.core.settings import Settings
+from knockgui.core.store import Inventory
+
+Reknocked = Callable[[KnockResult | None, KnockguiError | None], None]
+
+
+class KeepOpen:
+    """Re-knock every ``interval_s`` seconds while ``alive()`` is true; a thread with a cancel Event."""
+
+    def __init__(
+        self,
+        interval_s: float,
+        reknock: Callable[[threading.Event], KnockResult],
+        alive: Callable[[], bool],
+        *,
+        on_knock: Reknocked | None = None,
+        poll_s: float = 0.2,
+    ) -> None:
+        if interval_s <= 0:
+            raise ValueError("interval_s must be positive")
+        self.interval_s = interval_s
+        self.cancel = threading.Event()
+        self.knocks = 0
+        self.failures = 0
+        self.last: KnockResult | None = None
+        self.last_error: str | None = None
+        self._reknock = reknock
+        self._alive = alive
+        self._on_knock = on_knock
+        self._poll_s = poll_s
+        self._thread = threading.Thread(target=self._run, name="knockgui-keep-open", daemon=True)
+
+    def start(self) -> KeepOpen:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        due = time.monotonic() + self.interval_s
+        while not self.cancel.is_set() and self._alive():
+            now = time.monotonic()
+            if now < due:
+                self.cancel.wait(min(self._poll_s, due - now))
+                continue
+            due += self.interval_s
+            result: KnockResult | None = None
+            error: KnockguiError | None = None
+            try:
+                result = self._reknock(self.cancel)
+                self.knocks += 1
+                self.last = result
+            except KnockguiError as exc:
+                if self.cancel.is_set():
+                    break
+                self.failures += 1
+                self.last_error = exc.message
+                error = exc
+            if self._on_knock is not None:
+                self._on_knock(result, error)
+
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self, timeout: float | None = 5.0) -> None:
+        """Stop re-knocking (within about one poll interval)."""
+        self.cancel.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the program to exit (or for a stop); ``True`` when keep-open has ended."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+
+@dataclass(frozen=True)
+class ConnectResult:
+    knock: KnockResult
+    launched: LaunchPlan | None
+    pid: int | None
+    message: str
+    process: process.DetachedProcess | None = field(default=None, compare=False, repr=False)
+    keep_open: KeepOpen | None = field(default=None, compare=False, repr=False)
+
+    def was_successful(self) -> bool:
+        """The port opened (and, when a launch was asked for, the program started)."""
+        return self.knock.was_successful() and (self.launched is None or self.pid is not None)
+
+
+def effective_sequence(router: Router, sequence: Sequence, settings: Settings) -> Sequence:
+    """The sequence with its default delay: the router's, else the stored one, else the settings'."""
+    if router.delay_ms is not None:
+        return sequence.with_delay(router.delay_ms)
+    if sequence.delay_ms:
+        return sequence
+    return sequence.with_delay(settings.default_delay_ms)
+
+
+def connect(
+    inventory: Inventory,
+    router: Router,
+    settings: Settings,
+    *,
+    launch: bool = True,
+    force: bool = False,
+    keep_open: bool | None = None,
+    on_progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+    on_reknock: Reknocked | None = None,
+    platform: str = sys.platform,
+    machine: Machine | None = None,
+) -> ConnectResult:
+    """Knock on ``router``, check its service port, and start its client when the port opened.
+
+    ``keep_open``: ``None`` follows the router (on when ``router.keep_open_s`` is set), ``True`` turns
+    it on (the router's interval, else ``settings.default_keep_open_s``), ``False`` turns it off.
+    Raises KnockguiError subclasses for bad input, keyring problems and a missing client; what the
+    network answered is in the result.
+    """
+    secret = inventory.secret(router)
+    plan = build_launch(router, settings, platform, secret.password, machine=machine) if launch else None
+    sequence = effective_sequence(router, secret.sequence, settings)
+    timeout = router.timeout_s if router.timeout_s is not None else settings.default_timeout_s
+    result = knock(
+        router.host, sequence, check_port=router.service_port, timeout=timeout, on_progress=on_progress, cancel=cancel
+    )
+    if plan is None:
+        return ConnectResult(result, None, None, result.message)
+    opened = result.was_successful()
+    if not opened and not force:
+        return ConnectResult(result, None, None, f"{plan.label} was not started. {result.message}")
+    started = process.start(
+        plan.argv, dict(plan.env) or None, console=plan.console, label=plan.label, setting=plan.setting
+    )
+    if opened:
+        message = f"Started {plan.description} (pid {started.pid})."
+    else:
+        message = f"Started {plan.description} anyway (pid {started.pid}), although: {result.message}"
+    wanted = router.keep_open_s is not None if keep_open is None else keep_open
+    keeper = None
+    if wanted:
+        if plan.tracks_session:
+            interval = router.keep_open_s or settings.default_keep_open_s
+
+            def reknock(stop: threading.Event) -> KnockResult:
+                return knock(router.host, sequence, timeout=timeout, cancel=stop)
+
+            keeper = KeepOpen(interval, reknock, started.running, on_knock=on_reknock).start()
+            message += f" Re-knocking every {interval} s while it runs."
+        else:
+            message += (
+                f" Keep-open is off: {plan.description} hands over to another process that knockgui cannot watch."
+            )
+    return ConnectResult(result, plan, started.pid, message, started, keeper)
