@@ -13,7 +13,7 @@ VENV=${KNOCKGUI_VENV:-$ROOT/.venv}
 APT_PACKAGES=(
     python3 python3-venv python3-pip
     nftables iproute2 knockd tcpdump
-    xvfb xauth xdotool trayer x11-utils
+    xvfb xauth xdotool trayer x11-utils xdg-utils desktop-file-utils
     gnome-keyring dbus dbus-x11
     openssh-server openssh-client inetutils-telnet
     libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-render-util0 libxcb-shape0
