@@ -1,10 +1,319 @@
-"""`knockgui-cli` commands: inventory (placeholder, filled in by its issue)."""
+"""`knockgui-cli` inventory commands: add, edit, remove, list, show, export, import, routeros, generate.
+
+Secrets (the knock sequence, a password) go to the OS keyring; ``list`` reads none. ``--sequence -``
+reads the sequence from stdin (or asks for it without echo on a terminal), so it stays out of the
+shell history and the process list. Exit codes: 2 bad input, 3 a local problem such as the keyring.
+"""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
+
+from knockgui.core.errors import InputError, KnockguiError
+from knockgui.core.model import Router, Service
+from knockgui.core.paths import config_dir
+from knockgui.core.secrets import KeyringSecretStore, RouterSecret
+from knockgui.core.sequence import Protocol, format_sequence, parse_sequence
+from knockgui.core.store import Inventory
+from knockgui.core.validate import router_to_dict
+
+PROG = "knockgui-cli"
+
+
+def warn(message: str) -> None:
+    print(f"{PROG}: warning: {message}", file=sys.stderr)
+
+
+def open_inventory(args: argparse.Namespace) -> Inventory:
+    """The inventory in the chosen config folder (reads no secret); prints its warning if any."""
+    inventory = Inventory.open(config_dir(args.config_dir), KeyringSecretStore())
+    if inventory.warning:
+        warn(inventory.warning)
+    return inventory
+
+
+def _ask(prompt: str) -> str:
+    if not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    return getpass.getpass(prompt)
+
+
+def read_sequence_text(value: str) -> str:
+    """``-`` reads the sequence from stdin or a no-echo prompt; anything else is the sequence itself."""
+    return _ask("Knock sequence (e.g. 1337:tcp 17954:udp): ") if value == "-" else value
+
+
+def read_passphrase(path: str | None, *, confirm: bool) -> str:
+    if path:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"Could not read the passphrase file {path} ({exc}); check its name.") from None
+        passphrase = text.splitlines()[0] if text.splitlines() else ""
+    else:
+        if not sys.stdin.isatty():
+            raise InputError("No terminal to ask for the passphrase; give it with --passphrase-file FILE.")
+        passphrase = getpass.getpass("Passphrase: ")
+        if confirm and getpass.getpass("Passphrase again: ") != passphrase:
+            raise InputError("The two passphrases differ; try again.")
+    if not passphrase:
+        raise InputError("The passphrase is empty; give one.")
+    return passphrase
+
+
+def read_password(name: str) -> str | None:
+    if not sys.stdin.isatty():
+        return _ask("") or None
+    first = getpass.getpass(f"Password for {name} (empty for none): ")
+    if first and getpass.getpass("Password again: ") != first:
+        raise InputError("The two passwords differ; try again.")
+    return first or None
+
+
+# ----- commands -----
+
+
+def _fields(args: argparse.Namespace, base: Router) -> Router:
+    changes: dict[str, Any] = {}
+    for option, field in (
+        ("host", "host"),
+        ("group", "group"),
+        ("user", "user"),
+        ("command", "command"),
+        ("notes", "notes"),
+        ("delay", "delay_ms"),
+        ("timeout", "timeout_s"),
+    ):
+        value = getattr(args, option, None)
+        if value is not None:
+            changes[field] = value
+    if args.service is not None:
+        changes["service"] = Service(args.service)
+    if args.port is not None:
+        changes["port"] = None if args.port == 0 else args.port
+    if getattr(args, "new_name", None):
+        changes["name"] = args.new_name
+    return replace(base, **changes)
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    inventory = open_inventory(args)
+    router = _fields(args, Router(name=args.name, host=args.host))
+    sequence = parse_sequence(read_sequence_text(args.sequence))
+    password = read_password(args.name) if args.password_prompt else None
+    added = inventory.add(router, RouterSecret(sequence, password))
+    print(f'Added "{added.name}" ({added.host}, {added.service.value} port {added.service_port}).')
+    return 0
+
+
+def cmd_edit(args: argparse.Namespace) -> int:
+    inventory = open_inventory(args)
+    old = inventory.find(args.name)
+    router = _fields(args, old)
+    secret = None
+    if args.sequence is not None or args.password_prompt or args.clear_password:
+        current = inventory.secrets.get(old.id)
+        if args.sequence is not None:
+            sequence = parse_sequence(read_sequence_text(args.sequence))
+        elif current is not None:
+            sequence = current.sequence
+        else:
+            raise InputError(f'No knock sequence is stored for "{old.name}"; give one with --sequence.')
+        password = current.password if current else None
+        if args.password_prompt:
+            password = read_password(router.name)
+        if args.clear_password:
+            password = None
+        secret = RouterSecret(sequence, password)
+    updated = inventory.update(router, secret)
+    print(f'Saved "{updated.name}".')
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    inventory = open_inventory(args)
+    router = inventory.find(args.name)
+    inventory.remove(router.name)
+    print(f'Removed "{router.name}" and its keyring entry.')
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    inventory = open_inventory(args)
+    routers = inventory.matches(args.filter or "")
+    if args.json:
+        print(json.dumps([router_to_dict(r) for r in routers], indent=1, ensure_ascii=False))
+        return 0
+    if not routers:
+        print("No routers." if not args.filter else "No router matches.")
+        return 0
+    head = ("NAME", "HOST", "GROUP", "SERVICE", "PORT", "USER")
+    rows = [(r.name, r.host, r.group, r.service.value, str(r.service_port), r.user) for r in routers]
+    widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
+    for row in [head, *rows]:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    inventory = open_inventory(args)
+    router = inventory.find(args.name)
+    for key, value in router_to_dict(router).items():
+        print(f"{key}: {'' if value is None else value}")
+    print(f"service_port: {router.service_port}")
+    try:
+        secret = inventory.secret(router)
+    except KnockguiError as exc:
+        if args.reveal:
+            raise
+        print(f"sequence: unavailable ({exc.message})")
+        return 0
+    if args.reveal:
+        print(f"sequence: {format_sequence(secret.sequence)}")
+        print(f"password: {secret.password or ''}")
+    else:
+        print(f"sequence: {secret.sequence.describe()} (hidden; --reveal shows it)")
+        print(f"password: {'set' if secret.password else 'none'}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from knockgui.core import exchange
+
+    inventory = open_inventory(args)
+    passphrase = read_passphrase(args.passphrase_file, confirm=True) if args.with_secrets else None
+    count = exchange.write_export(inventory, Path(args.file), passphrase)
+    kind = "encrypted, with secrets" if passphrase else "without secrets"
+    print(f"Exported {count} routers to {args.file} ({kind}).")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from knockgui.core import exchange
+
+    inventory = open_inventory(args)
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        raise InputError(f"Could not read {args.file} ({exc.strerror or exc}); check the file name.") from None
+    passphrase = read_passphrase(args.passphrase_file, confirm=False) if exchange.is_encrypted(data) else None
+    report = exchange.merge(inventory, exchange.read_import(data, passphrase))
+    print(f"Imported from {args.file}: {report.message}")
+    for label, names in (("added", report.added), ("updated", report.updated), ("skipped", report.skipped)):
+        if names:
+            print(f"  {label}: {', '.join(names)}")
+    return 0
+
+
+def cmd_routeros(args: argparse.Namespace) -> int:
+    from knockgui.core.routeros import ScriptOptions, routeros_script
+
+    inventory = open_inventory(args)
+    router = inventory.find(args.name)
+    options = ScriptOptions(
+        list_prefix=args.list_prefix,
+        stage_timeout=args.stage_timeout,
+        final_timeout=args.final_timeout,
+        drop=args.drop,
+        ipv6=args.ipv6,
+    )
+    sys.stdout.write(routeros_script(router, inventory.secret(router).sequence, options))
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from knockgui.core.generate import generate_sequence
+
+    try:
+        protocols = [Protocol(p.strip()) for p in args.protocols.split(",") if p.strip()]
+    except ValueError:
+        raise InputError("--protocols takes tcp, udp or tcp,udp.") from None
+    print(format_sequence(generate_sequence(args.steps, protocols)))
+    return 0
+
+
+# ----- parser -----
+
+
+def _router_options(parser: argparse.ArgumentParser, *, editing: bool) -> None:
+    parser.add_argument("--host", required=not editing, help="host name or IP address")
+    if editing:
+        parser.add_argument("--name", dest="new_name", metavar="NEWNAME", help="rename the router")
+        parser.add_argument("--sequence", metavar="SEQ", help='new knock sequence; "-" reads it from stdin/prompt')
+    else:
+        parser.add_argument(
+            "--sequence",
+            required=True,
+            metavar="SEQ",
+            help='knock sequence, e.g. "1337:tcp 17954:udp"; "-" reads stdin',
+        )
+    parser.add_argument("--service", choices=[s.value for s in Service], help="what to connect with (default winbox)")
+    parser.add_argument("--port", type=int, metavar="N", help="management port (0: the service's default)")
+    parser.add_argument("--user", metavar="U", help="user name")
+    parser.add_argument("--group", metavar="G", help="group or site")
+    parser.add_argument("--command", metavar="TEMPLATE", help="custom command with {host} {port} {user}")
+    parser.add_argument("--delay", type=int, metavar="MS", help="delay between knock steps (ms)")
+    parser.add_argument("--timeout", type=float, metavar="S", help="port check timeout (s)")
+    parser.add_argument("--notes", metavar="TEXT", help="free notes")
+    parser.add_argument("--password-prompt", action="store_true", help="ask for a password to keep in the keyring")
+    if editing:
+        parser.add_argument("--clear-password", action="store_true", help="forget the stored password")
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
     """Add this module's subcommands to the CLI."""
+    p = sub.add_parser("add", help="add a router (its sequence and password go to the OS keyring)")
+    p.add_argument("name", metavar="NAME")
+    _router_options(p, editing=False)
+    p.set_defaults(func=cmd_add)
+
+    p = sub.add_parser("edit", help="change a router's fields, name, sequence or password")
+    p.add_argument("name", metavar="NAME")
+    _router_options(p, editing=True)
+    p.set_defaults(func=cmd_edit)
+
+    p = sub.add_parser("remove", help="remove a router and its keyring entry")
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser("list", help="list routers (reads no secret)")
+    p.add_argument("filter", nargs="?", metavar="FILTER", help="only names, hosts or groups containing this")
+    p.add_argument("--json", action="store_true", help="JSON output")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("show", help="show one router; --reveal prints its sequence and password")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--reveal", action="store_true", help="print the secret sequence and password")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("export", help="export the routers (JSON), or with secrets as an encrypted file")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--with-secrets", action="store_true", help="include sequences and passwords, encrypted")
+    p.add_argument("--passphrase-file", metavar="F", help="read the passphrase from the first line of F")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("import", help="import an export file, merging by name")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--passphrase-file", metavar="F", help="read the passphrase from the first line of F")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("routeros", help="print RouterOS firewall commands implementing a router's sequence")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--ipv6", action="store_true", help="also emit /ipv6 firewall rules")
+    p.add_argument("--drop", choices=["management", "all"], default="management", help="what the last rule drops")
+    p.add_argument("--list-prefix", default="knockgui", metavar="P", help="address-list name prefix")
+    p.add_argument("--stage-timeout", default="15s", metavar="T", help="timeout of each stage (default 15s)")
+    p.add_argument("--final-timeout", default="3h", metavar="T", help="how long a knocked address may connect")
+    p.set_defaults(func=cmd_routeros)
+
+    p = sub.add_parser("generate", help="print a random knock sequence")
+    p.add_argument("--steps", type=int, default=3, metavar="N", help="number of steps (default 3)")
+    p.add_argument("--protocols", default="tcp,udp", metavar="P", help="tcp, udp or tcp,udp (default)")
+    p.set_defaults(func=cmd_generate)
