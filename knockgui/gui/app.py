@@ -1,26 +1,105 @@
-"""Entry point of the ``knockgui`` GUI (placeholder window until the GUI issue lands)."""
+"""Entry point of the ``knockgui`` GUI: ``knockgui [--config-dir DIR] [--demo] [--self-test]``.
+
+``main()`` stays small: parse the flags (:func:`build_parser`, extend it there), make the
+QApplication, build the window with :func:`create_main_window`, run. Other parts (tray, single
+instance) hook in between those steps.
+"""
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+from PySide6.QtWidgets import QApplication
 
 from knockgui import APP_NAME, __version__
 
 
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=APP_NAME, description="Knock, check and connect to MikroTik routers.")
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    parser.add_argument(
+        "--config-dir",
+        metavar="DIR",
+        default=None,
+        help="folder of the router inventory and settings (default: KNOCKGUI_CONFIG_DIR or the OS's)",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start with a simulated router on loopback (temporary config, no keyring) to try the whole flow",
+    )
+    parser.add_argument("--self-test", action="store_true", help="check this installation and exit")
+    return parser
+
+
+@dataclass
+class Started:
+    """What :func:`create_main_window` built; ``close()`` releases it (the demo router, its folder)."""
+
+    window: object
+    config_dir: Path
+    cleanups: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        while self.cleanups:
+            self.cleanups.pop()()
+
+
+def create_main_window(args: argparse.Namespace) -> Started:
+    """Open the inventory (or the demo) and build the main window (not shown yet)."""
+    from knockgui.core.paths import config_dir as resolve_config_dir
+    from knockgui.core.secrets import KeyringSecretStore
+    from knockgui.core.settings import load_settings
+    from knockgui.core.store import Inventory
+    from knockgui.gui.main_window import MainWindow
+
+    cleanups: list[Callable[[], None]] = []
+    if getattr(args, "demo", False):
+        from knockgui.gui.demo import start_demo
+
+        demo = start_demo()
+        cleanups.append(demo.close)
+        folder, inventory, note = demo.config_dir, demo.inventory, "demo"
+    else:
+        folder = resolve_config_dir(args.config_dir)
+        inventory = Inventory.open(folder, KeyringSecretStore())
+        note = ""
+    settings = load_settings(folder)
+    window = MainWindow(inventory, settings, folder, title_note=note)
+    if settings.warning:
+        window.statusBar().showMessage(settings.warning)
+    return Started(window, folder, cleanups)
+
+
 def main(argv: list[str] | None = None) -> int:
-    if "--self-test" in (sys.argv[1:] if argv is None else argv):  # before any window (PACKAGING)
+    args_list = sys.argv[1:] if argv is None else list(argv)
+    if "--self-test" in args_list:  # before any window (PACKAGING)
         from knockgui.gui.selftest import main as self_test
 
-        return self_test(sys.argv[1:] if argv is None else list(argv))
-    app = QApplication(sys.argv if argv is None else [APP_NAME, *argv])
-    window = QMainWindow()
-    window.setWindowTitle(f"{APP_NAME} {__version__}")
-    window.setCentralWidget(QLabel("knockgui: the router list comes with the GUI issue."))
-    window.resize(640, 400)
-    window.show()
-    return app.exec()
+        return self_test(args_list)
+    args = build_parser().parse_args(args_list)
+    from knockgui.gui import errors
+
+    app = QApplication.instance() or QApplication([APP_NAME, *args_list])
+    app.setApplicationName(APP_NAME)
+    errors.install()
+    started = create_main_window(args)
+    window = started.window
+    try:
+        from knockgui.gui.main_window import MainWindow
+
+        assert isinstance(window, MainWindow)
+        if window.settings.start_minimised:
+            window.showMinimized()
+        else:
+            window.show()
+        return app.exec()
+    finally:
+        started.close()
 
 
 if __name__ == "__main__":

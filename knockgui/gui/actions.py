@@ -1,0 +1,97 @@
+"""The main window's actions (toolbar, context menu, shortcuts) in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QStyle, QWidget
+
+
+@dataclass
+class Actions:
+    connect: QAction
+    knock_only: QAction
+    add: QAction
+    edit: QAction
+    duplicate: QAction
+    delete: QAction
+    copy_host: QAction
+    script: QAction
+    cancel: QAction
+    find: QAction
+    settings: QAction
+    import_file: QAction
+
+    def router_actions(self) -> list[QAction]:
+        """Actions that need a selected router."""
+        return [self.connect, self.knock_only, self.edit, self.duplicate, self.delete, self.copy_host, self.script]
+
+
+def _action(
+    parent: QWidget,
+    text: str,
+    shortcuts: list[QKeySequence] | None = None,
+    tip: str = "",
+    icon: QStyle.StandardPixmap | None = None,
+    name: str = "",
+) -> QAction:
+    action = QAction(text, parent)
+    if shortcuts:
+        action.setShortcuts(shortcuts)
+    if tip:
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+    if icon is not None:
+        action.setIcon(parent.style().standardIcon(icon))
+    action.setObjectName(name or text)
+    parent.addAction(action)
+    return action
+
+
+def create_actions(window: QWidget) -> Actions:
+    sp = QStyle.StandardPixmap
+    key = QKeySequence
+    actions = Actions(
+        connect=_action(
+            window,
+            "&Knock && connect",
+            [key(Qt.Key.Key_Return), key(Qt.Key.Key_Enter)],
+            "Knock, check the port opened, then start the client (Enter or double-click)",
+            sp.SP_MediaPlay,
+            "connect",
+        ),
+        knock_only=_action(
+            window,
+            "Knock &only",
+            [key("Ctrl+K")],
+            "Knock and check the port, without starting the client",
+            sp.SP_MediaSeekForward,
+            "knock_only",
+        ),
+        add=_action(window, "&Add router…", [key("Ctrl+N")], "Add a router (Ctrl+N)", sp.SP_FileDialogNewFolder, "add"),
+        edit=_action(
+            window, "&Edit…", [key("F2"), key("Ctrl+E")], "Edit the router (F2)", sp.SP_FileDialogDetailedView, "edit"
+        ),
+        duplicate=_action(window, "D&uplicate…", [key("Ctrl+D")], "Copy the router into a new one", name="duplicate"),
+        delete=_action(window, "&Delete", [key(Qt.Key.Key_Delete)], "Delete the router", sp.SP_TrashIcon, "delete"),
+        copy_host=_action(window, "Copy &host", [key("Ctrl+Shift+C")], "Copy the host to the clipboard", name="copy"),
+        script=_action(window, "RouterOS &script…", [], "The router's firewall rules for this sequence", name="script"),
+        cancel=_action(
+            window,
+            "&Cancel knocks",
+            [key(Qt.Key.Key_Escape)],
+            "Cancel running knocks (Esc)",
+            sp.SP_BrowserStop,
+            "cancel",
+        ),
+        find=_action(window, "&Find", [key("Ctrl+F")], "Filter the list (Ctrl+F)", name="find"),
+        settings=_action(window, "Se&ttings…", [key("Ctrl+,")], "Program paths, delays, timeouts", name="settings"),
+        import_file=_action(window, "&Import…", [key("Ctrl+I")], "Import routers from a file", name="import"),
+    )
+    # Enter and Delete act on the list only when it has focus (the filter box handles Enter itself).
+    for action in (actions.connect, actions.delete):
+        action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+    actions.cancel.setEnabled(False)
+    return actions

@@ -1,0 +1,274 @@
+"""``knockgui --demo``: a simulated router on loopback, so a new user sees the whole flow without a router.
+
+The simulated router follows the seed's RouterOS rules, without root and without a firewall:
+
+* one knock listener per step on 127.0.0.1 high ports (chosen free at start): a listening TCP socket
+  (the knock's SYN completes a handshake there, which a real router would not do; harmless here) or a
+  UDP socket;
+* per source address, the stage reached, like the seed's ``src-address-list``: step 1 puts the source
+  in stage 1 for ``stage_timeout`` (15 s, the seed's ``knock-knock``); step k counts only for a source
+  in stage k-1; the last step puts the source in the open ("Save Haven") list for ``open_timeout``.
+  A wrong port is simply not counted (RouterOS does not reset a chain);
+* the management port is a TCP listener on another high loopback port that *drops* connection
+  attempts until a source is in the open list, like the seed's final ``drop``: its accept queue is kept
+  full by one plug connection of our own (``listen(0)``), and Linux silently drops a SYN to a
+  listener whose queue is full, so the check sees "no answer". When a source completes the knock, the
+  plug is taken out, the check's next attempt connects, and the demo serves a tiny WebFig-like HTTP page;
+  connections from sources not in the open list are closed at once. When no source is open any more,
+  the plug goes back in.
+
+The demo's router entry lives in a temporary config folder with an in-memory secret store (never the
+user's keyring). Its service is WebFig, so "Knock & connect" opens the demo's own page
+``http://127.0.0.1:PORT/`` in the browser: harmless, and it shows what a successful connect looks like.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import selectors
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from knockgui.core.model import Router, Service
+from knockgui.core.secrets import MemorySecretStore, RouterSecret
+from knockgui.core.sequence import Protocol, Sequence, Step
+from knockgui.core.store import Inventory
+
+LOOPBACK = "127.0.0.1"
+PAGE = (
+    b"<!doctype html><title>knockgui demo router</title>"
+    b"<h1>knockgui demo router</h1><p>You knocked, the port opened, and you are in: this is where WebFig "
+    b"would be on a real MikroTik router.</p>"
+)
+DEMO_NAME = "Demo router (loopback)"
+
+
+@dataclass
+class DemoRouter:
+    """The simulated router. ``start()`` binds the ports; ``close()`` stops it."""
+
+    protocols: tuple[Protocol, ...] = (Protocol.TCP, Protocol.UDP)
+    stage_timeout: float = 15.0
+    open_timeout: float = 600.0
+    knock_ports: list[int] = field(default_factory=list)
+    management_port: int = 0
+    _stage: dict[str, tuple[int, float]] = field(default_factory=dict)  # source -> (stage reached, until)
+    _open: dict[str, float] = field(default_factory=dict)  # source -> open until
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def start(self) -> DemoRouter:
+        self._selector = selectors.DefaultSelector()
+        self._sockets: list[socket.socket] = []
+        for index, protocol in enumerate(self.protocols):
+            kind = socket.SOCK_STREAM if protocol is Protocol.TCP else socket.SOCK_DGRAM
+            sock = socket.socket(socket.AF_INET, kind)
+            sock.bind((LOOPBACK, 0))
+            if kind == socket.SOCK_STREAM:
+                sock.listen(16)
+            sock.setblocking(False)
+            self.knock_ports.append(sock.getsockname()[1])
+            self._selector.register(sock, selectors.EVENT_READ, ("knock", index))
+            self._sockets.append(sock)
+        self._mgmt = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._mgmt.bind((LOOPBACK, 0))
+        self._mgmt.listen(0)
+        self._mgmt.setblocking(False)
+        self.management_port = self._mgmt.getsockname()[1]
+        self._plug: socket.socket | None = None
+        self._plug_in()
+        self._thread = threading.Thread(target=self._serve, name="knockgui-demo-router", daemon=True)
+        self._thread.start()
+        return self
+
+    @property
+    def sequence(self) -> Sequence:
+        return Sequence(tuple(Step(p, port=port) for p, port in zip(self.protocols, self.knock_ports, strict=True)))
+
+    def is_open_for(self, source: str) -> bool:
+        with self._lock:
+            return self._open.get(source, 0.0) > time.monotonic()
+
+    def stage_of(self, source: str) -> int:
+        with self._lock:
+            stage, until = self._stage.get(source, (0, 0.0))
+            return stage if until > time.monotonic() else 0
+
+    # --- the accept-queue gate ------------------------------------------------------------------
+    def _plug_in(self) -> None:
+        """Fill the management listener's accept queue so further SYNs are dropped (no answer)."""
+        if self._plug is not None:
+            return
+        plug = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        plug.settimeout(2)
+        plug.connect((LOOPBACK, self.management_port))
+        self._plug = plug
+        self._plug_addr = plug.getsockname()
+
+    def _plug_out(self) -> None:
+        """Empty the accept queue (accept and drop our plug) so the management port answers."""
+        if self._plug is None:
+            return
+        self._plug.close()
+        self._plug = None
+        self._drain()  # the plug's server side is what fills the queue: accept it away
+        with contextlib.suppress(OSError, KeyError, ValueError):
+            self._selector.register(self._mgmt, selectors.EVENT_READ, ("mgmt", 0))
+
+    # --- the serving thread ---------------------------------------------------------------------
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            for key, _events in self._selector.select(0.1):
+                role, index = key.data
+                if role == "knock":
+                    self._knocked(key.fileobj, index)  # type: ignore[arg-type]
+                else:
+                    self._management()
+            self._expire()
+
+    def _knocked(self, sock: socket.socket, index: int) -> None:
+        try:
+            if sock.type == socket.SOCK_STREAM:
+                conn, (source, _port) = sock.accept()
+                conn.close()
+            else:
+                _data, (source, _port) = sock.recvfrom(65535)
+        except OSError:
+            return
+        now = time.monotonic()
+        with self._lock:
+            stage, until = self._stage.get(source, (0, 0.0))
+            if until <= now:
+                stage = 0
+            if index == 0 or stage >= index:  # like src-address-list: stage k needs stage k-1
+                if index == len(self.protocols) - 1:
+                    self._open[source] = now + self.open_timeout
+                    self._stage.pop(source, None)
+                    opened = True
+                else:
+                    self._stage[source] = (index + 1, now + self.stage_timeout)
+                    opened = False
+            else:
+                opened = False
+        if opened:
+            self._plug_out()
+
+    def _management(self) -> None:
+        while True:
+            try:
+                conn, (source, _port) = self._mgmt.accept()
+            except OSError:
+                return
+            if self.is_open_for(source):
+                threading.Thread(target=self._greet, args=(conn,), daemon=True).start()
+            else:
+                conn.close()
+
+    @staticmethod
+    def _greet(conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(2)
+            with contextlib.suppress(OSError):
+                conn.recv(4096)
+                head = f"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\nContent-Length: {len(PAGE)}\r\n\r\n"
+                conn.sendall(head.encode() + PAGE)
+
+    def _expire(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._open = {s: t for s, t in self._open.items() if t > now}
+            self._stage = {s: v for s, v in self._stage.items() if v[1] > now}
+            nobody_open = not self._open
+        if nobody_open and self._plug is None:
+            with contextlib.suppress(KeyError, ValueError):
+                self._selector.unregister(self._mgmt)
+            self._drain()
+            with contextlib.suppress(OSError):
+                self._plug_in()
+
+    def _drain(self) -> None:
+        self._mgmt.setblocking(False)
+        while True:
+            try:
+                conn, _addr = self._mgmt.accept()
+            except OSError:
+                return
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+        for sock in [*self._sockets, self._mgmt, *([self._plug] if self._plug else [])]:
+            with contextlib.suppress(OSError):
+                sock.close()
+        self._selector.close()
+
+    def __enter__(self) -> DemoRouter:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass
+class Demo:
+    """The demo's router, its temporary config folder and its in-memory inventory."""
+
+    router: DemoRouter
+    config_dir: Path
+    inventory: Inventory
+    entry: Router
+
+    def close(self) -> None:
+        self.router.close()
+        shutil.rmtree(self.config_dir, ignore_errors=True)
+
+
+def demo_entries(router: DemoRouter) -> list[tuple[Router, RouterSecret]]:
+    """The demo's list: the live loopback router, plus examples on documentation addresses (never knocked)."""
+    live = Router(
+        name=DEMO_NAME,
+        host=LOOPBACK,
+        group="Demo",
+        service=Service.WEBFIG,
+        port=router.management_port,
+        timeout_s=3.0,
+        notes="A simulated router inside knockgui: double-click it to knock, check and open its page.",
+    )
+    examples = [
+        ("Branch office gateway", "192.0.2.1", "Branches", Service.WINBOX, ""),
+        ("Warehouse AP", "192.0.2.17", "Branches", Service.SSH, "admin"),
+        ("Core router", "198.51.100.1", "Core", Service.WINBOX, ""),
+        ("Lab hEX", "203.0.113.9", "Lab", Service.TELNET, ""),
+    ]
+    entries = [(live, RouterSecret(router.sequence))]
+    example_secret = RouterSecret(Sequence((Step(Protocol.TCP, port=1337), Step(Protocol.UDP, port=17954))))
+    for name, host, group, service, user in examples:
+        note = "An example entry on a documentation address: it does not exist and is never reachable."
+        entries.append(
+            (Router(name=name, host=host, group=group, service=service, user=user, notes=note), example_secret)
+        )
+    return entries
+
+
+def start_demo(examples: bool = True) -> Demo:
+    """Start the simulated router and an inventory for it in a temporary config folder."""
+    router = DemoRouter().start()
+    config_dir = Path(tempfile.mkdtemp(prefix="knockgui-demo-"))
+    try:
+        inventory = Inventory.open(config_dir, MemorySecretStore())
+        entries = demo_entries(router)
+        for entry, secret in entries if examples else entries[:1]:
+            inventory.add(entry, secret)
+    except BaseException:
+        router.close()
+        shutil.rmtree(config_dir, ignore_errors=True)
+        raise
+    return Demo(router, config_dir, inventory, inventory.find(DEMO_NAME))

@@ -1,0 +1,389 @@
+"""The main window: the router list with its filter, the actions, and the knock flow's reports.
+
+Every knock or connect runs in a worker (:mod:`knockgui.gui.worker`); its progress, result or
+error sentence goes into the router's Result cell and the status bar. Esc cancels running knocks.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt
+from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QStackedWidget,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from knockgui import APP_NAME
+from knockgui.core.model import Router
+from knockgui.core.secrets import SecretStoreStatus
+from knockgui.core.settings import Settings
+from knockgui.core.store import Inventory
+from knockgui.gui.actions import create_actions
+from knockgui.gui.editing import EditingMixin
+from knockgui.gui.errors import show_exception
+from knockgui.gui.result_text import connect_result_status, knock_result_status, progress_text
+from knockgui.gui.router_model import Column, RouterFilterProxy, RouterTableModel, StatusKind
+from knockgui.gui.worker import TaskRunner
+
+EMPTY_TEXT = (
+    "<h3>No routers yet</h3>"
+    "<p>Add your first router with <b>Add router…</b> (Ctrl+N): its name, host and the knock sequence "
+    "its firewall expects.</p><p>Or <b>Import…</b> (Ctrl+I) a file exported from knockgui or a list of routers.</p>"
+    "<p>To see the whole flow without a router, start <code>knockgui --demo</code>.</p>"
+)
+KEYRING_STATUS_KEY = "\x00keyring-status"
+
+
+class MainWindow(EditingMixin, QMainWindow):
+    def __init__(
+        self,
+        inventory: Inventory,
+        settings: Settings,
+        config_dir: Path,
+        *,
+        title_note: str = "",
+        launch: bool = True,
+    ) -> None:
+        super().__init__()
+        self.inventory = inventory
+        self.settings = settings
+        self.config_dir = config_dir
+        self.launch_enabled = launch
+        self.setWindowTitle(f"{APP_NAME}{' ' + title_note if title_note else ''} — {config_dir}")
+        self.runner = TaskRunner(self)
+        self.runner.progress.connect(self._on_progress)
+        self.runner.finished.connect(self._on_finished)
+        self.runner.failed.connect(self._on_failed)
+        self.runner.cancelled.connect(self._on_cancelled)
+        self.runner.crashed.connect(self._on_crashed)
+        self._timeouts: dict[str, float] = {}
+        self._user_moved = False
+
+        self.model = RouterTableModel(inventory.routers, self)
+        self.proxy = RouterFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.acts = create_actions(self)
+
+        self.filter = QLineEdit()
+        self.filter.setObjectName("filter")
+        self.filter.setPlaceholderText("Filter by name, host or group (Ctrl+F); Enter connects")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self._filter_changed)
+        self.filter.returnPressed.connect(self.connect_selected)
+        self.filter.installEventFilter(self)
+        self.group = QComboBox()
+        self.group.setObjectName("groupFilter")
+        self.group.setToolTip("Show one group only")
+        self.group.currentIndexChanged.connect(self._group_changed)
+
+        self.view = QTableView()
+        self.view.setObjectName("routerList")
+        self.view.setModel(self.proxy)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(Column.NAME, Qt.SortOrder.AscendingOrder)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setAlternatingRowColors(True)
+        self.view.verticalHeader().setVisible(False)
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(Column.RESULT, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((Column.NAME, 190), (Column.HOST, 150), (Column.GROUP, 110), (Column.SERVICE, 100)):
+            self.view.setColumnWidth(column, width)
+        self.view.doubleClicked.connect(lambda _index: self.connect_selected())
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.view.addActions([self.acts.connect, self.acts.delete])
+        self.view.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.view.installEventFilter(self)
+
+        self.empty = QLabel(EMPTY_TEXT)
+        self.empty.setObjectName("emptyState")
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.view)
+        self.stack.addWidget(self.empty)
+
+        top = QHBoxLayout()
+        top.addWidget(self.filter, 1)
+        top.addWidget(self.group)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.setTabOrder(self.filter, self.group)
+        self.setTabOrder(self.group, self.view)
+
+        toolbar = QToolBar("Routers")
+        toolbar.setObjectName("routerToolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        a = self.acts
+        for action in (
+            a.connect,
+            a.knock_only,
+            a.cancel,
+            None,
+            a.add,
+            a.edit,
+            a.delete,
+            None,
+            a.import_file,
+            a.settings,
+        ):
+            if action is None:
+                toolbar.addSeparator()
+            else:
+                toolbar.addAction(action)
+        self.addToolBar(toolbar)
+
+        self.keyring_label = QLabel("keyring: checking…")
+        self.keyring_label.setObjectName("keyringStatus")
+        self.statusBar().addPermanentWidget(self.keyring_label)
+
+        a.connect.triggered.connect(self.connect_selected)
+        a.knock_only.triggered.connect(lambda: self.connect_selected(launch=False))
+        a.add.triggered.connect(self.add_router)
+        a.edit.triggered.connect(self.edit_selected)
+        a.duplicate.triggered.connect(self.duplicate_selected)
+        a.delete.triggered.connect(self.delete_selected)
+        a.copy_host.triggered.connect(self.copy_host)
+        a.script.triggered.connect(self.show_script)
+        a.cancel.triggered.connect(self.cancel_knocks)
+        a.find.triggered.connect(self.focus_filter)
+        a.settings.triggered.connect(self.edit_settings)
+        a.import_file.triggered.connect(self.import_file)
+        self.runner.idle.connect(lambda: a.cancel.setEnabled(False))
+
+        self.resize(900, 520)
+        self.refresh()
+        if inventory.warning:
+            self.statusBar().showMessage(inventory.warning)
+        self.check_keyring()
+
+    # --- list --------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Reload the list from the inventory, keeping the selection and last results."""
+        current = self.selected_router()
+        self.model.set_routers(self.inventory.routers)
+        groups = self.model.groups()
+        blocked = self.group.blockSignals(True)
+        chosen = self.group.currentData()
+        self.group.clear()
+        self.group.addItem("All groups", None)
+        for group in groups:
+            self.group.addItem(group, group)
+        self.group.setCurrentIndex(max(0, self.group.findData(chosen)) if chosen else 0)
+        self.group.blockSignals(blocked)
+        self.group.setVisible(bool(groups))
+        self.stack.setCurrentWidget(self.view if self.model.rowCount() else self.empty)
+        self._select(current.id if current else None)
+
+    def _select(self, router_id: str | None) -> None:
+        """Select ``router_id`` if it is visible, else the first row."""
+        row = 0
+        if router_id is not None:
+            source = self.model.row_of(router_id)
+            if source >= 0:
+                mapped = self.proxy.mapFromSource(self.model.index(source, 0))
+                row = mapped.row() if mapped.isValid() else 0
+        if self.proxy.rowCount() == 0:
+            self._selection_changed()
+            return
+        index = self.proxy.index(row, 0)
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        self._programmatic = True
+        self.view.selectionModel().setCurrentIndex(index, flags)
+        self._programmatic = False
+        self.view.scrollTo(index)
+        self._selection_changed()
+
+    def _filter_changed(self, text: str) -> None:
+        keep = self.selected_router() if self._user_moved else None
+        self.proxy.set_filter_text(text)
+        self._select(keep.id if keep else None)
+        if keep is None or self.selected_router() != keep:
+            self._user_moved = False
+
+    def _group_changed(self) -> None:
+        self.proxy.set_group(self.group.currentData())
+        self._select(None)
+
+    def selected_router(self) -> Router | None:
+        index = self.view.selectionModel().currentIndex()
+        if not index.isValid() or not self.view.selectionModel().isSelected(index):
+            rows = self.view.selectionModel().selectedRows()
+            if not rows:
+                return None
+            index = rows[0]
+        return self.proxy.router(index.row())
+
+    def selected_routers(self) -> list[Router]:
+        rows = sorted(i.row() for i in self.view.selectionModel().selectedRows())
+        return [self.proxy.router(r) for r in rows]
+
+    def _selection_changed(self, *_args: Any) -> None:
+        if not getattr(self, "_programmatic", False) and (self.view.hasFocus() or self.filter.hasFocus()):
+            self._user_moved = True
+        has = bool(self.view.selectionModel().selectedRows())
+        for action in self.acts.router_actions():
+            action.setEnabled(has)
+
+    def focus_filter(self) -> None:
+        self.filter.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter.selectAll()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.filter and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up, Qt.Key.Key_PageDown, Qt.Key.Key_PageUp):
+                self._move_selection(event.key())
+                return True
+            if event.key() == Qt.Key.Key_Escape and not self.runner.running() and self.filter.text():
+                self.filter.clear()
+                return True
+        return super().eventFilter(watched, event)
+
+    def _move_selection(self, key: int) -> None:
+        rows = self.proxy.rowCount()
+        if not rows:
+            return
+        current = self.view.selectionModel().currentIndex().row()
+        steps: dict[int, int] = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1, Qt.Key.Key_PageDown: 10, Qt.Key.Key_PageUp: -10}
+        step = steps[key]
+        row = min(max(current + step, 0), rows - 1)
+        index = self.proxy.index(row, 0)
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        self.view.selectionModel().setCurrentIndex(index, flags)
+        self.view.scrollTo(index)
+        self._user_moved = True
+
+    def _context_menu(self, pos: Any) -> None:
+        if not self.view.indexAt(pos).isValid():
+            menu = QMenu(self)
+            menu.addActions([self.acts.add, self.acts.import_file])
+            menu.exec(self.view.viewport().mapToGlobal(pos))
+            return
+        menu = QMenu(self)
+        a = self.acts
+        menu.addActions([a.connect, a.knock_only])
+        menu.addSeparator()
+        menu.addActions([a.edit, a.duplicate, a.delete])
+        menu.addSeparator()
+        menu.addActions([a.copy_host, a.script])
+        menu.exec(self.view.viewport().mapToGlobal(pos))
+
+    # --- knock flow --------------------------------------------------------------------------
+    def report(self, router: Router, text: str, kind: StatusKind) -> None:
+        """The one place a router's outcome is shown: its Result cell and the status bar."""
+        self.model.set_status(router.id, text, kind)
+        self.statusBar().showMessage(f"{router.name}: {text}")
+
+    def connect_selected(self, launch: bool = True) -> None:
+        routers = self.selected_routers() if self.view.hasFocus() else []
+        router = self.selected_router()
+        for target in routers or ([router] if router else []):
+            self.start_knock(target, launch=launch)
+
+    def start_knock(self, router: Router, launch: bool = True) -> bool:
+        if self.runner.is_running(router.id):
+            self.statusBar().showMessage(f"{router.name}: a knock is already running (Esc cancels it)")
+            return False
+        from knockgui.core.connect import connect
+
+        inventory, settings = self.inventory, self.settings
+        launch = launch and self.launch_enabled
+        self._timeouts[router.id] = router.timeout_s or settings.default_timeout_s
+
+        def job(on_progress: Any, cancel: threading.Event) -> Any:
+            return connect(inventory, router, settings, launch=launch, on_progress=on_progress, cancel=cancel)
+
+        self.runner.start(router.id, job)
+        self.acts.cancel.setEnabled(True)
+        self.report(router, "knocking…", StatusKind.BUSY)
+        return True
+
+    def cancel_knocks(self) -> None:
+        count = self.runner.cancel_all()
+        if count:
+            self.statusBar().showMessage(f"cancelling {count} knock{'s' if count > 1 else ''}…")
+
+    def _router(self, router_id: str) -> Router | None:
+        row = self.model.row_of(router_id)
+        return self.model.router_at(row) if row >= 0 else None
+
+    def _on_progress(self, key: str, event: object) -> None:
+        router = self._router(key)
+        if router is not None:
+            self.report(router, progress_text(event), StatusKind.BUSY)
+
+    def _on_finished(self, key: str, result: object) -> None:
+        router = self._router(key)
+        if router is None:
+            return
+        timeout = self._timeouts.pop(key, None)
+        if hasattr(result, "knock"):
+            text, kind = connect_result_status(result, timeout)
+        else:
+            text, kind = knock_result_status(result, timeout)
+        self.report(router, text, kind)
+
+    def _on_failed(self, key: str, message: str) -> None:
+        router = self._router(key)
+        if router is not None:
+            self.report(router, message, StatusKind.FAILED)
+
+    def _on_cancelled(self, key: str) -> None:
+        router = self._router(key)
+        if router is not None:
+            self.report(router, "cancelled", StatusKind.INFO)
+
+    def _on_crashed(self, key: str, details: str) -> None:
+        router = self._router(key)
+        if router is not None:
+            self.report(router, "failed unexpectedly (see the details)", StatusKind.FAILED)
+        show_exception(self, details)
+
+    # --- keyring -----------------------------------------------------------------------------
+    def check_keyring(self) -> None:
+        """Ask the secret store for its status off the GUI thread (a locked keyring may block)."""
+        secrets = self.inventory.secrets
+        self.runner.start(KEYRING_STATUS_KEY, lambda _p, _c: secrets.status())
+        self.runner.finished.connect(self._keyring_status)
+
+    def _keyring_status(self, key: str, status: object) -> None:
+        if key != KEYRING_STATUS_KEY or not isinstance(status, SecretStoreStatus):
+            return
+        self.runner.finished.disconnect(self._keyring_status)
+        mark = "usable" if status.usable else "NOT usable"
+        self.keyring_label.setText(f"keyring: {status.backend} ({mark})")
+        self.keyring_label.setToolTip(status.message)
+        colour = "#1b7f3b" if status.usable else "#b01e1e"
+        self.keyring_label.setStyleSheet(f"color: {colour};")
+        if not status.usable:
+            self.statusBar().showMessage(status.message)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.runner.cancel_all()
+        self.runner.wait(2000)
+        super().closeEvent(event)
