@@ -1,4 +1,8 @@
-"""The engine against the real knockd daemon, which resets a sequence on any wrong or duplicate hit."""
+"""The engine against the real knockd daemon (libpcap, its own sequence state, its own command).
+
+One SYN per TCP step is proven by the nft counters in test_knock_netns.py; here knockd confirms that
+what the engine sends is a sequence a reference server accepts, and that a wrong order is refused.
+"""
 
 from __future__ import annotations
 
@@ -31,9 +35,6 @@ def test_knockd_opens_on_the_right_sequence_only(knockd: Knockd) -> None:
 
     wrong = knock(router.router4, parse_sequence("17954:udp 1337"), check_port=8291, timeout=0.8)
     assert wrong.check is not None and wrong.check.state is CheckState.NO_ANSWER
-    # A duplicate SYN (what a retransmitting client sends) makes knockd start over: no opening.
-    duplicate = knock(router.router4, parse_sequence("1337 1337 17954:udp"), check_port=8291, timeout=0.8)
-    assert duplicate.check is not None and duplicate.check.state is CheckState.NO_ANSWER
     assert knockd.opened() == 0
 
     # knockd runs its command after it has seen the last hit: the check's retries absorb that.

@@ -45,10 +45,8 @@ class Knockd:
         self.router = router
         self.conf = workdir / "knockd.conf"
         self.log = workdir / "knockd.log"
-        self.conf.write_text(
-            CONFIG.format(log=self.log, pid=workdir / "knockd.pid", iface=router.router_if, sequence=sequence,
-                          seq_timeout=seq_timeout)  # fmt: skip
-        )
+        values = {"log": self.log, "pid": workdir / "knockd.pid", "iface": router.router_if}
+        self.conf.write_text(CONFIG.format(sequence=sequence, seq_timeout=seq_timeout, **values))
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Knockd:
