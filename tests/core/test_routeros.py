@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
-import struct
-import time
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -97,38 +94,15 @@ def translate(script: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-# ----- plain-socket knocks (one SYN, one datagram, one echo) -----
+# ----- knocks are sent with the engine (one SYN, one datagram, one echo per step) -----
 
 
 def send_knock(address: str, sequence: Sequence) -> None:
+    from knockgui.core.knock import knock
+
     assert_test_address(address)
-    for step in sequence.steps:
-        if step.protocol is Protocol.TCP:
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.setblocking(False)
-            try:
-                s.connect((address, step.port))
-            except BlockingIOError:
-                pass
-            s.close()
-        elif step.protocol is Protocol.UDP:
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-                s.sendto(step.payload or b"\x00", (address, step.port))
-        else:
-            payload = step.icmp_payload()
-            header = struct.pack("!BBHHH", 8, 0, 0, 0x4B47, 1)
-            total = sum(
-                struct.unpack(f"!{len(header + payload) // 2}H", (header + payload)[: len(header + payload) // 2 * 2])
-            )
-            if len(header + payload) % 2:
-                total += (header + payload)[-1] << 8
-            total = (total >> 16) + (total & 0xFFFF)
-            total += total >> 16
-            checksum = ~total & 0xFFFF
-            packet = struct.pack("!BBHHH", 8, 0, checksum, 0x4B47, 1) + payload
-            with socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP) as s:
-                s.sendto(packet, (address, 0))
-        time.sleep(0.05)
+    result = knock(address, sequence.with_delay(20))
+    assert result.steps_sent == len(sequence.steps)
 
 
 # ----- tests -----
