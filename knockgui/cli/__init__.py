@@ -19,7 +19,7 @@ def fail(message: str) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from knockgui.cli import connect, inventory, knock, selftest
+    from knockgui.cli import connect, inventory, knock, links, selftest
 
     parser = argparse.ArgumentParser(prog=PROG, description="Knock, check and connect to MikroTik routers.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder of the router inventory and settings (default: KNOCKGUI_CONFIG_DIR or the OS's)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (knock, inventory, connect, selftest):
+    for module in (knock, inventory, connect, links, selftest):
         module.register(sub)
     return parser
 
