@@ -194,13 +194,13 @@ def test_unreadable_file_disables_changes(config_dir: Path, monkeypatch: pytest.
     def no_move(src: object, dst: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
-    monkeypatch.setattr(os, "replace", no_move)
-    inv = make(config_dir)
-    assert inv.warning and "could not be read" in inv.warning
-    with pytest.raises(ConfigError):
-        inv.add(Router("A", "10.0.0.1"), secret())
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:
+        patch.setattr(Path, "read_bytes", refuse)
+        patch.setattr(os, "replace", no_move)
+        inv = make(config_dir)
+        assert inv.warning and "could not be read" in inv.warning
+        with pytest.raises(ConfigError):
+            inv.add(Router("A", "10.0.0.1"), secret())
     assert path.read_text() == '{"schema": 1, "routers": []}'
 
 
@@ -233,43 +233,43 @@ def test_interrupted_write_leaves_old_or_new_file(
     def boom(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    if point == "mkstemp":
-        monkeypatch.setattr(tempfile, "mkstemp", boom)
-    elif point == "replace":
-        monkeypatch.setattr(os, "replace", boom)
-    elif point == "fsync":
-        monkeypatch.setattr(os, "fsync", boom)
-    else:
-        real_fdopen = os.fdopen
+    with monkeypatch.context() as patch:
+        if point == "mkstemp":
+            patch.setattr(tempfile, "mkstemp", boom)
+        elif point == "replace":
+            patch.setattr(os, "replace", boom)
+        elif point == "fsync":
+            patch.setattr(os, "fsync", boom)
+        else:
+            real_fdopen = os.fdopen
 
-        def fdopen(fd: int, mode: str) -> object:
-            handle = real_fdopen(fd, mode)
+            def fdopen(fd: int, mode: str) -> object:
+                handle = real_fdopen(fd, mode)
 
-            class Broken:
-                def __enter__(self) -> Broken:
-                    return self
+                class Broken:
+                    def __enter__(self) -> Broken:
+                        return self
 
-                def __exit__(self, *exc: object) -> None:
-                    handle.close()
+                    def __exit__(self, *exc: object) -> None:
+                        handle.close()
 
-                def fileno(self) -> int:
-                    return handle.fileno()
+                    def fileno(self) -> int:
+                        return handle.fileno()
 
-                def write(self, data: bytes) -> int:
-                    if point == "write":
-                        handle.write(data[: len(data) // 2])
+                    def write(self, data: bytes) -> int:
+                        if point == "write":
+                            handle.write(data[: len(data) // 2])
+                            boom()
+                        return handle.write(data)
+
+                    def flush(self) -> None:
                         boom()
-                    return handle.write(data)
 
-                def flush(self) -> None:
-                    boom()
+                return Broken()
 
-            return Broken()
-
-        monkeypatch.setattr(os, "fdopen", fdopen)
-    with pytest.raises(ConfigError) as err:
-        inv.add(Router("New", "10.0.0.2"), secret())
-    monkeypatch.undo()
+            patch.setattr(os, "fdopen", fdopen)
+        with pytest.raises(ConfigError) as err:
+            inv.add(Router("New", "10.0.0.2"), secret())
     assert "unchanged" in err.value.message or "permissions" in err.value.message
     assert path.read_bytes() == before
     assert [p.name for p in config_dir.iterdir()] == [FILE_NAME]  # no temporary file left
