@@ -1,7 +1,9 @@
 """The engine against the real knockd daemon (libpcap, its own sequence state, its own command).
 
-One SYN per TCP step is proven by the nft counters in test_knock_netns.py; here knockd confirms that
-what the engine sends is a sequence a reference server accepts, and that a wrong order is refused.
+knockd resets a sequence on any wrong hit, a repeated SYN included, without restarting it: so an
+opening proves the engine sent each step once, in order; a duplicate SYN (what a client whose kernel
+retransmits sends) is shown to break it. Each case starts a fresh daemon (knockd keeps per-address
+state for ``seq_timeout``).
 """
 
 from __future__ import annotations
@@ -21,26 +23,54 @@ pytestmark = pytest.mark.root
 
 
 @pytest.fixture
-def knockd(netns_router: Callable[..., NamespaceRouter], tmp_path: Path) -> Iterator[Knockd]:
+def router(netns_router: Callable[..., NamespaceRouter]) -> NamespaceRouter:
     need(have_knockd())
     router = netns_router()
-    with Knockd(router, tmp_path, sequence="1337:tcp,17954:udp", seq_timeout=15) as daemon:
-        yield daemon
-
-
-def test_knockd_opens_on_the_right_sequence_only(knockd: Knockd) -> None:
-    router = knockd.router
     assert_test_address(router.router4)
+    return router
+
+
+@pytest.fixture
+def fresh_knockd(router: NamespaceRouter, tmp_path: Path) -> Iterator[Callable[[], Knockd]]:
+    daemons: list[Knockd] = []
+
+    def start() -> Knockd:
+        for old in daemons:
+            old.stop()
+        workdir = tmp_path / f"knockd{len(daemons)}"
+        workdir.mkdir()
+        daemon = Knockd(router, workdir, sequence="1337:tcp,17954:udp", seq_timeout=15).start()
+        daemons.append(daemon)
+        return daemon
+
+    yield start
+    for daemon in daemons:
+        daemon.stop()
+
+
+def _state(router: NamespaceRouter, text: str, timeout: float) -> CheckState:
+    result = knock(router.router4, parse_sequence(text), check_port=8291, timeout=timeout)
+    assert result.check is not None
+    return result.check.state
+
+
+@pytest.mark.parametrize(
+    ("case", "text"), [("wrong order", "17954:udp 1337"), ("duplicate SYN", "1337 1337 17954:udp")]
+)
+def test_knockd_refuses_wrong_order_and_duplicate_syn(
+    router: NamespaceRouter, fresh_knockd: Callable[[], Knockd], case: str, text: str
+) -> None:
+    daemon = fresh_knockd()
+    assert _state(router, text, 0.8) is CheckState.NO_ANSWER, case
+    assert daemon.opened() == 0 and "Stage 1" in daemon.log_text()
+
+
+def test_knockd_opens_on_the_right_sequence(router: NamespaceRouter, fresh_knockd: Callable[[], Knockd]) -> None:
+    daemon = fresh_knockd()
     assert not router.is_open(8291)
-
-    wrong = knock(router.router4, parse_sequence("17954:udp 1337"), check_port=8291, timeout=0.8)
-    assert wrong.check is not None and wrong.check.state is CheckState.NO_ANSWER
-    assert knockd.opened() == 0
-
     # knockd runs its command after it has seen the last hit: the check's retries absorb that.
-    right = knock(router.router4, parse_sequence("1337:tcp 17954:udp"), check_port=8291, timeout=5)
-    assert right.check is not None and right.check.state is CheckState.OPEN, knockd.log_text()
-    assert wait_for(lambda: knockd.opened() == 1, 3)
-    log = knockd.log_text()
-    assert f"{router.host4}: knockgui: Stage 2" in log and "OPEN SESAME" in log
+    assert _state(router, "1337:tcp 17954:udp", 5) is CheckState.OPEN, daemon.log_text()
+    assert wait_for(lambda: daemon.opened() == 1, 3)
+    log = daemon.log_text()
+    assert f"{router.host4}: knockgui: Stage 1" in log and f"{router.host4}: knockgui: Stage 2" in log
     assert router.is_open(8291)
