@@ -8,6 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from knockgui.core import exchange
 from knockgui.core.errors import InputError
@@ -167,3 +169,39 @@ def test_encrypted_export_reads_real_keyring_and_imports_into_it(secret_service:
     got = fresh.find("office")
     assert fresh.secret(got).password == "pw-1"
     assert replace(got, id=r.id) == r
+
+
+leaf = st.none() | st.booleans() | st.integers() | st.text(max_size=12)
+entry = st.dictionaries(
+    st.sampled_from(["name", "host", "port", "sequence", "password", "service", "x"]), leaf, max_size=6
+)
+document = st.fixed_dictionaries(
+    {"format": st.sampled_from(["knockgui-routers", "knockgui-encrypted", "other"])},
+    optional={
+        "version": st.sampled_from([1, 2, "1"]),
+        "routers": st.lists(entry, max_size=3) | leaf,
+        "kdf": st.fixed_dictionaries(
+            {
+                "name": st.just("scrypt"),
+                "n": st.integers(),
+                "r": st.integers(),
+                "p": st.integers(),
+                "salt": st.text(max_size=30),
+            }
+        )
+        | leaf,
+        "cipher": st.dictionaries(st.sampled_from(["name", "nonce"]), leaf) | leaf,
+        "ciphertext": leaf,
+    },
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(payload=st.binary(max_size=300) | document.map(lambda d: json.dumps(d).encode()))
+def test_import_reader_survives_fuzzed_input(payload: bytes) -> None:
+    try:
+        items = exchange.read_import(payload, "some passphrase")
+    except InputError as exc:
+        assert exc.message.endswith(".")
+    else:
+        assert all(item.router.name for item in items)
