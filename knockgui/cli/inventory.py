@@ -11,7 +11,7 @@ import argparse
 import getpass
 import json
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from knockgui.core.errors import InputError, KnockguiError
 from knockgui.core.model import Router, Service
 from knockgui.core.paths import config_dir
 from knockgui.core.secrets import KeyringSecretStore, RouterSecret
-from knockgui.core.sequence import Protocol, format_sequence, parse_sequence
+from knockgui.core.sequence import Protocol, Sequence, format_sequence, parse_sequence
 from knockgui.core.store import Inventory
 from knockgui.core.validate import router_to_dict
 
@@ -75,6 +75,29 @@ def read_password(name: str) -> str | None:
     if first and getpass.getpass("Password again: ") != first:
         raise InputError("The two passwords differ; try again.")
     return first or None
+
+
+@dataclass(frozen=True)
+class SavedKnock:
+    """What ``knock NAME`` needs: the router, its sequence with the effective delay, check port and timeout."""
+
+    router: Router
+    sequence: Sequence
+    check_port: int
+    timeout: float
+
+
+def saved_knock(args: argparse.Namespace, name: str) -> SavedKnock:
+    """Look up a saved router and read its secret (NotFoundError / SecretStoreError as sentences)."""
+    from knockgui.core.connect import effective_sequence
+    from knockgui.core.settings import load_settings
+
+    inventory = open_inventory(args)
+    router = inventory.find(name)
+    settings = load_settings(config_dir(args.config_dir))
+    sequence = effective_sequence(router, inventory.secret(router).sequence, settings)
+    timeout = router.timeout_s if router.timeout_s is not None else settings.default_timeout_s
+    return SavedKnock(router, sequence, router.service_port, timeout)
 
 
 # ----- commands -----
