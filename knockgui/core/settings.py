@@ -105,10 +105,16 @@ def _first_problem(settings: Settings) -> str:
     return ""
 
 
-def parse_value(key: str, text: str) -> Any:
-    """A setting's value from the text a user typed (``true``, ``250``, ``putty``...)."""
+def check_key(key: str) -> str:
+    """``key`` if it names a setting, else NotFoundError listing the settings."""
     if key not in keys():
         raise NotFoundError(f"There is no setting {key}: use one of {', '.join(keys())}.")
+    return key
+
+
+def parse_value(key: str, text: str) -> Any:
+    """A setting's value from the text a user typed (``true``, ``250``, ``putty``...)."""
+    check_key(key)
     kind = _type_of(key)
     value: Any = text
     if kind is bool:
