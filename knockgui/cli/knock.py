@@ -1,10 +1,157 @@
-"""`knockgui-cli` commands: knock (placeholder, filled in by its issue)."""
+"""``knockgui-cli knock HOST STEP... [--delay MS] [--check PORT] [--timeout SECONDS] [-4|-6] [-v]``.
+
+Exit codes: 0 sent (and, with ``--check``, the port opened); 1 the port did not open; 2 bad input or
+usage; 3 a local problem (ICMP permission, no network, a name that does not resolve); 130 cancelled.
+Messages are one line on stderr. The engine is imported only when the command runs, so building the
+parser (which happens for every ``knockgui-cli`` command) stays cheap.
+
+For other commands (``knock NAME`` with a saved router): parse the options with :func:`options_from`
+and call :func:`run_knock_command` with the router's host and sequence.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TextIO
+
+from knockgui.core.errors import InputError
+
+if TYPE_CHECKING:
+    from knockgui.core.knock import Progress
+    from knockgui.core.sequence import Sequence
+
+PROG = "knockgui-cli"
+DEFAULT_TIMEOUT_S = 5.0
+MAX_DELAY_MS = 600_000
+
+EXAMPLES = """\
+steps: PORT or PORT:tcp (one SYN), PORT:udp[:TEXT|:0xHEX] (one datagram), icmp:SIZE[:TEXT]
+(an echo whose whole IPv4 packet is SIZE bytes), wait:MS (a pause after the previous step).
+
+exit codes: 0 sent (and the port opened, with --check), 1 the port did not open,
+2 bad input or usage, 3 a local problem (ICMP permission, no network, unknown host).
+
+example: knockgui-cli knock 192.0.2.1 1337 17954:udp --check 8291 -v
+"""
+
+
+@dataclass(frozen=True)
+class KnockOptions:
+    """The command's options, validated; ``delay_ms``/``timeout_s`` are None when not given."""
+
+    delay_ms: int | None
+    check_port: int | None
+    timeout_s: float | None
+    family: str
+    verbose: bool
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
-    """Add this module's subcommands to the CLI."""
+    """Add ``knock`` to the CLI."""
+    parser = sub.add_parser(
+        "knock",
+        help="send a knock sequence to a host, optionally check that a port opened",
+        description="Send a knock sequence to HOST (resolved once), in order; with --check, wait for a port to open.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("host", metavar="HOST", help="router name or address (IPv6 literal with or without [])")
+    parser.add_argument("steps", metavar="STEP", nargs="*", help="knock steps, e.g. 1337 17954:udp icmp:128")
+    add_knock_options(parser)
+    parser.set_defaults(func=run)
+
+
+def add_knock_options(parser: argparse.ArgumentParser) -> None:
+    """The options shared by every command that knocks."""
+    parser.add_argument("--delay", metavar="MS", help="wait MS milliseconds after each step (default 0)")
+    parser.add_argument("--check", metavar="PORT", help="after the knock, wait for TCP PORT to open")
+    parser.add_argument("--timeout", metavar="SECONDS", help=f"how long --check waits (default {DEFAULT_TIMEOUT_S:g})")
+    family = parser.add_mutually_exclusive_group()
+    family.add_argument("-4", dest="family", action="store_const", const="4", default="any", help="IPv4 only")
+    family.add_argument("-6", dest="family", action="store_const", const="6", help="IPv6 only")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print each step and the check's result")
+
+
+def _integer(text: str, what: str, low: int, high: int) -> int:
+    if not text.strip().isdigit() or not low <= int(text) <= high:
+        raise InputError(f'{what} must be a whole number from {low} to {high}, not "{text}".')
+    return int(text)
+
+
+def options_from(args: argparse.Namespace) -> KnockOptions:
+    """Validate the shared options (InputError, exit 2, with one sentence)."""
+    delay = None if args.delay is None else _integer(args.delay, "--delay", 0, MAX_DELAY_MS)
+    port = None if args.check is None else _integer(args.check, "--check", 1, 65535)
+    timeout = None
+    if args.timeout is not None:
+        try:
+            timeout = float(args.timeout)
+        except ValueError:
+            timeout = -1.0
+        if not 0 < timeout <= 600:
+            raise InputError(f'--timeout must be a number of seconds above 0 and at most 600, not "{args.timeout}".')
+    return KnockOptions(delay, port, timeout, str(args.family), bool(args.verbose))
+
+
+def run(args: argparse.Namespace) -> int:
+    options = options_from(args)
+    if not args.steps:
+        raise InputError("No knock steps were given: add them after the host, for example 1337 17954:udp.")
+    from knockgui.core.sequence import parse_sequence
+
+    sequence = parse_sequence(" ".join(args.steps), delay_ms=options.delay_ms or 0)
+    return run_knock_command(args.host, sequence, options)
+
+
+def run_knock_command(
+    host: str,
+    sequence: Sequence,
+    options: KnockOptions,
+    *,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Knock, print what the user asked to see, return the exit code (errors propagate as KnockguiError)."""
+    from knockgui.core.knock import Family, knock
+
+    out = out or sys.stdout
+    err = err or sys.stderr
+
+    def say(text: str) -> None:
+        print(f"{PROG}: {text}", file=err, flush=True)
+
+    def progress(event: Progress) -> None:
+        if event.stage == "resolve":
+            say(event.message)
+        elif event.stage == "step":
+            step = sequence.steps[event.index - 1]
+            say(f"step {event.index} of {event.total} sent: {step.target}")
+        elif event.stage == "check" and event.index == 1:
+            say(event.message.replace(" (attempt 1)", ""))
+
+    timeout = options.timeout_s if options.timeout_s is not None else DEFAULT_TIMEOUT_S
+    result = knock(
+        host,
+        sequence,
+        family=Family(options.family),
+        check_port=options.check_port,
+        timeout=timeout,
+        on_progress=progress if options.verbose else None,
+    )
+    check = result.check
+    if check is None:
+        if options.verbose:
+            say(f"{result.message} ({result.elapsed_ms:.1f} ms)")
+        return 0
+    if check.was_successful():
+        print(check.message, file=out, flush=True)
+        if options.verbose:
+            say(f"port {check.port} opened after {check.latency_ms:.1f} ms (attempt {check.attempts})")
+        return 0
+    say(check.message)
+    if options.verbose:
+        plural = "" if check.attempts == 1 else "s"
+        say(f"{check.attempts} connection attempt{plural}, result: {check.state.value}")
+    return 1
