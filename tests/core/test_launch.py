@@ -557,3 +557,42 @@ def test_names_cannot_inject_anything() -> None:
     router = replace(SSH, name="-e rm -rf ~; $(reboot)")
     result = plan(router, "linux", ("/usr/bin/ssh", "/usr/bin/xterm"))
     assert result.argv == ("/usr/bin/xterm", "-e", "/usr/bin/ssh", "-p", "22", "admin@10.0.0.1")
+
+
+# --- every platform × service × client: invariants ---------------------------------------------------
+
+ALL_FILES = {
+    "win32": (r"C:\Tools\winbox64.exe", WIN_SSH, WIN_TELNET, WIN_PUTTY, WIN_RUNDLL, r"C:\Tools\client.exe"),
+    "linux": (
+        "/usr/bin/WinBox",
+        "/usr/bin/ssh",
+        "/usr/bin/telnet",
+        "/usr/bin/putty",
+        "/usr/bin/xterm",
+        "/usr/bin/xdg-open",
+        "/usr/bin/client",
+    ),
+    "darwin": (MAC_WINBOX, "/usr/bin/ssh", "/usr/local/bin/telnet", "/usr/local/bin/putty", "/usr/local/bin/client"),
+}
+SHELLS = {"sh", "bash", "cmd", "cmd.exe", "powershell", "powershell.exe", "pwsh", "zsh"}
+
+
+@pytest.mark.parametrize("client", ["openssh", "putty"])
+@pytest.mark.parametrize("service", list(Service))
+@pytest.mark.parametrize("platform", ["win32", "linux", "darwin"])
+@pytest.mark.parametrize("host", ["10.0.0.1", "2001:db8::1", "router-1.example.net"])
+def test_every_combination_is_an_argument_list_without_a_shell(
+    platform: str, service: Service, client: str, host: str
+) -> None:
+    router = Router(
+        name="r", host=host, user="admin", service=service, command="client {host} {port} {user}", pass_password=True
+    )
+    result = plan(router, platform, ALL_FILES[platform], Settings(ssh_client=client), password="pw")
+    assert isinstance(result.argv, tuple) and all(isinstance(a, str) and a for a in result.argv)
+    assert result.argv[0].replace("\\", "/").rsplit("/", 1)[-1].lower() not in SHELLS
+    assert any(host in a for a in result.argv)
+    # Only Winbox may carry the password, and only as the last argument, masked in the repr.
+    if service is Service.WINBOX:
+        assert result.argv[-1] == "pw" and "pw" not in repr(result)
+    else:
+        assert "pw" not in result.argv and not result.secret_args
