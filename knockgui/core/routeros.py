@@ -11,8 +11,9 @@ Matches: TCP ``protocol=tcp dst-port=P tcp-flags=syn,!ack``; UDP ``protocol=udp 
 packet, 20 + 8 + payload; plus ``content=`` for a payload).
 
 IPv6 (``ipv6=True``) repeats the rules under ``/ipv6 firewall filter`` with ``protocol=icmpv6
-icmp-options=128:0 packet-size=N+20`` for ICMP (40-byte IPv6 header instead of 20); the IPv6 variant
-is not verified against a real RouterOS here.
+icmp-options=128:0 packet-size=N+20`` for ICMP (40-byte IPv6 header instead of 20). The tests
+translate both variants rule by rule into nftables and knock a namespace router over IPv4 and IPv6;
+no real RouterOS runs here, so RouterOS's own reading of ``packet-size`` for IPv6 is not verified.
 
 The script holds the knock sequence: it is a secret like the sequence itself.
 """

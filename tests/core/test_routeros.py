@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -48,9 +49,14 @@ def set_name(address_list: bytes) -> str:
     return re.sub(r"[^A-Za-z0-9]", "_", address_list.decode())
 
 
-def translate(script: str) -> str:
-    """nftables (IPv4) for the script's /ip firewall filter rules, one nft rule per RouterOS rule."""
-    rules = parse_rules(script)
+def translate(script: str, ipv6: bool = False) -> str:
+    """nftables for the script's /ip (or /ipv6) firewall filter rules, one nft rule per RouterOS rule.
+
+    RouterOS packet-size is the whole IP packet; nft ``ip length`` is too, ``ip6 length`` excludes the
+    40-byte IPv6 header.
+    """
+    saddr, family, addr_type = ("ip6 saddr", "ip6", "ipv6_addr") if ipv6 else ("ip saddr", "ip", "ipv4_addr")
+    rules = parse_rules(script, "/ipv6 firewall filter" if ipv6 else "/ip firewall filter")
     sets: dict[str, str] = {}
     out: list[str] = []
     for rule in rules:
@@ -59,35 +65,38 @@ def translate(script: str) -> str:
         comment = rule.pop("comment").decode()
         parts: list[str] = []
         if "src-address-list" in rule:
-            parts.append(f"ip saddr @{set_name(rule.pop('src-address-list'))}")
+            parts.append(f"{saddr} @{set_name(rule.pop('src-address-list'))}")
         proto = rule.pop("protocol", b"").decode()
         ports = rule.pop("dst-port", b"").decode()
         if proto in ("tcp", "udp"):
-            parts.append(f"{proto} dport {{ {ports} }}" if ports else f"meta l4proto {proto}")
+            parts.append(f"{proto} dport {{ {ports} }}")
         if rule.pop("tcp-flags", None) is not None:
             parts.append("tcp flags & (syn|ack) == syn")
         if proto == "icmp":
             assert rule.pop("icmp-options") == b"8:0"
             parts.append("icmp type echo-request")
+        if proto == "icmpv6":
+            assert rule.pop("icmp-options") == b"128:0"
+            parts.append("icmpv6 type echo-request")
         if "packet-size" in rule:
-            parts.append(f"ip length {int(rule.pop('packet-size'))}")
+            size = int(rule.pop("packet-size"))
+            parts.append(f"ip6 length {size - 40}" if ipv6 else f"ip length {size}")
         if "content" in rule:
             data = rule.pop("content")
-            offset = 64  # after the 8-byte UDP / ICMP echo header
-            parts.append(f"@th,{offset},{len(data) * 8} 0x{data.hex()}")
+            parts.append(f"@th,64,{len(data) * 8} 0x{data.hex()}")  # after the 8-byte UDP / ICMP echo header
         if action == "add-src-to-address-list":
             name = set_name(rule.pop("address-list"))
             timeout = rule.pop("address-list-timeout").decode()
             sets[name] = timeout
-            parts.append(f"counter update @{name} {{ ip saddr timeout {timeout} }}")
+            parts.append(f"counter update @{name} {{ {saddr} timeout {timeout} }}")
         elif action in ("accept", "drop"):
             parts.append(f"counter {action}")
         else:
             raise AssertionError(f"unexpected action {action}")
         assert not rule, f"untranslated RouterOS parameters: {sorted(rule)}"
         out.append(" ".join(parts) + f' comment "{comment[:60]}"')
-    lines = ["table ip rosknock {"]
-    lines += [f"  set {n} {{ type ipv4_addr; flags dynamic, timeout; timeout {t}; }}" for n, t in sets.items()]
+    lines = [f"table {family} rosknock {{"]
+    lines += [f"  set {n} {{ type {addr_type}; flags dynamic, timeout; timeout {t}; }}" for n, t in sets.items()]
     lines += ["  chain input {", "    type filter hook input priority filter; policy accept;"]
     lines += [f"    {rule}" for rule in out]
     lines += ["  }", "}"]
@@ -101,7 +110,7 @@ def send_knock(address: str, sequence: Sequence) -> None:
     from knockgui.core.knock import knock
 
     assert_test_address(address)
-    result = knock(address, sequence.with_delay(20))
+    result = knock(address, sequence.with_delay(20))  # an IPv6 address knocks over IPv6
     assert result.steps_sent == len(sequence.steps)
 
 
@@ -185,3 +194,16 @@ def altered(step: Step) -> Step:
     if step.protocol is Protocol.ICMP:
         return replace(step, size=step.size + 1)
     return replace(step, port=step.port + 1 if step.port < 65535 else 1024)
+
+
+@pytest.mark.root
+def test_translated_ipv6_script_opens_namespace_router_over_ipv6(netns_router: Callable[..., NamespaceRouter]) -> None:
+    seq = parse_sequence("23456:udp:open 34567:tcp icmp:128")
+    script = routeros_script(Router("Lab", "fd4b::1"), seq, ScriptOptions(stage_timeout="10s", ipv6=True))
+    ns = netns_router(translate(script, ipv6=True), ports=(8291,))
+    assert not ns.is_open(8291, socket.AF_INET6, timeout=0.25)
+    for i in range(len(seq.steps)):
+        send_knock(ns.router6, Sequence(tuple(altered(s) if j == i else s for j, s in enumerate(seq.steps))))
+        assert not ns.is_open(8291, socket.AF_INET6, timeout=0.25), f"opened with step {i + 1} wrong"
+    send_knock(ns.router6, seq)
+    assert ns.is_open(8291, socket.AF_INET6)
