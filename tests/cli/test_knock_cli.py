@@ -141,3 +141,13 @@ def test_entry_point_and_no_qt_import(udp_port: int) -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert proc.stdout.strip() == "0 []", proc.stdout + proc.stderr
+
+
+def test_against_the_namespace_router_open_then_closed_for_a_wrong_knock(seed_router: NamespaceRouter) -> None:
+    wrong = cli(seed_router.router4, "17954:udp", "1337", "--check", "8291", "--timeout", "0.8")
+    assert wrong.returncode == 1
+    assert "did not answer within 0.8 s: the knock was probably not accepted" in one_line(wrong.stderr)
+    right = cli(seed_router.router6, "1337", "17954:udp", "--check", "8291", "-6", "-v")
+    assert right.returncode == 0, right.stderr
+    assert f"Port 8291 on {seed_router.router6} is open" in right.stdout
+    assert seed_router.set_members("safe_6") == [seed_router.host6]
