@@ -57,7 +57,7 @@ def create_actions(window: QWidget) -> Actions:
         connect=_action(
             window,
             "&Knock && connect",
-            [key(Qt.Key.Key_Return), key(Qt.Key.Key_Enter)],
+            [],  # Enter: handled by the list and the filter box themselves
             "Knock, check the port opened, then start the client (Enter or double-click)",
             sp.SP_MediaPlay,
             "connect",
@@ -90,8 +90,7 @@ def create_actions(window: QWidget) -> Actions:
         settings=_action(window, "Se&ttings…", [key("Ctrl+,")], "Program paths, delays, timeouts", name="settings"),
         import_file=_action(window, "&Import…", [key("Ctrl+I")], "Import routers from a file", name="import"),
     )
-    # Enter and Delete act on the list only when it has focus (the filter box handles Enter itself).
-    for action in (actions.connect, actions.delete):
-        action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+    # Delete acts on the list only when it has focus (not while typing in the filter box).
+    actions.delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
     actions.cancel.setEnabled(False)
     return actions

@@ -14,6 +14,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from knockgui.core.errors import KnockguiError
 
+_open_boxes: list[QMessageBox] = []  # parentless boxes must stay referenced while they are shown
+
 SUMMARY = "knockgui hit an unexpected error and carried on. Please report it with the details below."
 
 
@@ -26,8 +28,14 @@ def show_exception(parent: QWidget | None, details: str, summary: str = SUMMARY)
     box.setText(summary)
     box.setDetailedText(details)
     box.setStandardButtons(QMessageBox.StandardButton.Close)
+    _keep(box)
     box.open()
     return box
+
+
+def _keep(box: QMessageBox) -> None:
+    _open_boxes.append(box)
+    box.finished.connect(lambda _result: _open_boxes.remove(box) if box in _open_boxes else None)
 
 
 def excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
@@ -42,6 +50,7 @@ def excepthook(kind: type[BaseException], value: BaseException, tb: TracebackTyp
             box = QMessageBox(parent)
             box.setWindowTitle("knockgui")
             box.setText(value.message)
+            _keep(box)
             box.open()
         else:
             print(f"knockgui: {value.message}", file=sys.stderr)

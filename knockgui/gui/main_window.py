@@ -110,7 +110,7 @@ class MainWindow(EditingMixin, QMainWindow):
         self.view.doubleClicked.connect(lambda _index: self.connect_selected())
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
-        self.view.addActions([self.acts.connect, self.acts.delete])
+        self.view.addAction(self.acts.delete)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         self.view.installEventFilter(self)
 
@@ -261,6 +261,11 @@ class MainWindow(EditingMixin, QMainWindow):
                 return True
             if event.key() == Qt.Key.Key_Escape and not self.runner.running() and self.filter.text():
                 self.filter.clear()
+                return True
+        if watched is self.view and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
+                self.connect_selected()
                 return True
         return super().eventFilter(watched, event)
 

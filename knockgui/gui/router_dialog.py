@@ -218,7 +218,7 @@ class RouterDialog(QDialog):
     def _router(self) -> Router:
         """The router as typed (not validated)."""
         base = self._original or Router(name="", host="")
-        service: Service = self.service.currentData()
+        service = Service(self.service.currentData())
         return dataclasses.replace(
             base,
             name=self.name.text().strip(),

@@ -140,7 +140,7 @@ class SequenceEditor(QWidget):
         if rows == 0:
             text = "No knock sequence yet: Reveal to add steps, Paste text or Generate one."
         else:
-            kinds = ", ".join(self._combo(r).currentData().value for r in range(rows))
+            kinds = ", ".join(Protocol(self._combo(r).currentData()).value for r in range(rows))
             noun = "step" if rows == 1 else "steps"
             text = f"Sequence hidden: {rows} {noun} ({kinds}). Press Reveal to see or edit it."
         self.masked_label.setText(text)
@@ -192,7 +192,7 @@ class SequenceEditor(QWidget):
 
     def step_at(self, row: int) -> Step:
         """The step of a row (not validated; :meth:`problem` validates)."""
-        protocol: Protocol = self._combo(row).currentData()
+        protocol = Protocol(self._combo(row).currentData())
         number = self._spin(row, COL_TARGET).value()
         wait = self._spin(row, COL_WAIT).value()
         payload = parse_payload(self._payload(row).text())

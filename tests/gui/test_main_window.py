@@ -1,0 +1,242 @@
+"""The main window: list, filter + Enter, knock flow end to end against the demo router, errors, keyring state.
+
+Every knock here goes to loopback (the demo router) only; the namespace-router flows are in
+test_knock_flow.py. The launched program is the recording stand-in (tests/testbed/recorder.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from knockgui.core.model import Router, Service
+from knockgui.core.secrets import MemorySecretStore, RouterSecret
+from knockgui.core.sequence import Protocol, Sequence, Step
+from knockgui.core.settings import Settings
+from knockgui.core.store import Inventory
+from knockgui.gui.demo import DemoRouter
+from knockgui.gui.main_window import MainWindow
+from knockgui.gui.router_model import Column
+from tests.testbed import recorder
+
+
+@pytest.fixture
+def demo_router():
+    with DemoRouter() as router:
+        yield router
+
+
+def demo_inventory(config_dir: Path, demo: DemoRouter, store: MemorySecretStore | None = None) -> Inventory:
+    """Two loopback entries for the demo router: one with the right sequence, one with the steps swapped."""
+    inventory = Inventory.open(config_dir, store or MemorySecretStore())
+    right = demo.sequence
+    wrong = Sequence(tuple(reversed(right.steps)))
+    common = {"host": "127.0.0.1", "service": Service.WEBFIG, "port": demo.management_port, "timeout_s": 1.0}
+    inventory.add(Router(name="demo-right", group="demo", **common), RouterSecret(right))
+    inventory.add(Router(name="demo-wrong", group="demo", **common), RouterSecret(wrong))
+    return inventory
+
+
+def make_window(qtbot, inventory: Inventory, config_dir: Path) -> MainWindow:
+    window = MainWindow(inventory, Settings(default_timeout_s=2.0), config_dir)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()  # shortcuts need the active window
+    qtbot.waitUntil(window.isActiveWindow)
+    return window
+
+
+def result_of(window: MainWindow, name: str) -> str:
+    model = window.model
+    row = next(i for i, r in enumerate(model.routers) if r.name == name)
+    return str(model.index(row, Column.RESULT).data())
+
+
+def wait_idle(qtbot, window: MainWindow, timeout: int = 15000) -> None:
+    qtbot.waitUntil(lambda: not window.runner.running(), timeout=timeout)
+
+
+def test_title_and_empty_list_says_what_to_do(qtbot, config_dir: Path) -> None:
+    window = make_window(qtbot, Inventory.open(config_dir, MemorySecretStore()), config_dir)
+    assert window.windowTitle().startswith("knockgui")
+    assert window.stack.currentWidget() is window.empty
+    text = window.empty.text()
+    assert "Add router" in text and "Import" in text
+    assert not window.acts.connect.isEnabled()
+
+
+def test_filter_then_enter_connects_the_first_match(qtbot, config_dir, demo_router, recorder_bin) -> None:
+    _bin, records = recorder_bin
+    window = make_window(qtbot, demo_inventory(config_dir, demo_router), config_dir)
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.filter.hasFocus()
+    qtbot.keyClicks(window.filter, "RIGHT")
+    assert window.proxy.rowCount() == 1
+    qtbot.keyClick(window.filter, Qt.Key.Key_Return)
+    wait_idle(qtbot, window)
+    assert result_of(window, "demo-right").startswith("open in ")
+    assert "WebFig at http://127.0.0.1:" in result_of(window, "demo-right")
+    assert "demo-right: open in" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: len(recorder.records(records)) == 1, timeout=10000)
+    argv = recorder.records(records)[0]["argv"]
+    assert argv[-1] == f"http://127.0.0.1:{demo_router.management_port}/"
+    assert result_of(window, "demo-wrong") == ""
+
+
+def test_moving_the_selection_from_the_filter_picks_that_router(qtbot, config_dir, demo_router, recorder_bin) -> None:
+    _bin, records = recorder_bin
+    window = make_window(qtbot, demo_inventory(config_dir, demo_router), config_dir)
+    window.focus_filter()
+    qtbot.keyClicks(window.filter, "demo")
+    assert window.selected_router().name == "demo-right"  # the first match
+    qtbot.keyClick(window.filter, Qt.Key.Key_Down)
+    assert window.selected_router().name == "demo-wrong"
+    qtbot.keyClicks(window.filter, "-")  # still matches both: the user's choice stays
+    assert window.selected_router().name == "demo-wrong"
+    qtbot.keyClick(window.filter, Qt.Key.Key_Return)
+    wait_idle(qtbot, window)
+    # The swapped steps do not open the port: the sentence says so, and nothing is launched.
+    assert result_of(window, "demo-wrong").startswith("no answer after 1 s")
+    assert result_of(window, "demo-right") == ""
+    assert recorder.records(records) == []
+
+
+def test_knock_only_checks_without_launching(qtbot, config_dir, demo_router, recorder_bin) -> None:
+    _bin, records = recorder_bin
+    window = make_window(qtbot, demo_inventory(config_dir, demo_router), config_dir)
+    window._select(window.model.routers[0].id)
+    window.acts.knock_only.trigger()
+    wait_idle(qtbot, window)
+    assert result_of(window, "demo-right").startswith("open in ")
+    assert "WebFig" not in result_of(window, "demo-right")
+    assert recorder.records(records) == []
+
+
+def test_double_click_and_enter_in_the_list_connect(qtbot, config_dir, demo_router, recorder_bin) -> None:
+    _bin, records = recorder_bin
+    window = make_window(qtbot, demo_inventory(config_dir, demo_router), config_dir)
+    view = window.view
+    rect = view.visualRect(window.proxy.index(0, Column.NAME))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())  # Qt needs the press first
+    qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: len(recorder.records(records)) == 1, timeout=10000)
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: len(recorder.records(records)) == 2, timeout=10000)
+
+
+def test_several_routers_at_once(qtbot, config_dir, demo_router, recorder_bin) -> None:
+    inventory = demo_inventory(config_dir, demo_router)
+    with DemoRouter() as other:  # a second router, so one knock's success cannot open the other's port
+        wrong = inventory.find("demo-wrong")
+        inventory.update(dataclasses.replace(wrong, port=other.management_port))
+        window = make_window(qtbot, inventory, config_dir)
+        for router in window.model.routers:
+            assert window.start_knock(router, launch=False)
+        assert sorted(window.runner.running()) == sorted(r.id for r in window.model.routers)
+        assert not window.start_knock(window.model.routers[0])  # already running
+        wait_idle(qtbot, window)
+    assert result_of(window, "demo-right").startswith("open in ")
+    assert result_of(window, "demo-wrong").startswith("no answer")
+
+
+def test_keyring_unusable_is_shown_and_the_list_stays_usable(qtbot, config_dir, demo_router) -> None:
+    store = MemorySecretStore()
+    inventory = demo_inventory(config_dir, demo_router, store)
+    locked = Inventory.open(config_dir, MemorySecretStore(fail="The keyring is locked: unlock it and try again."))
+    window = make_window(qtbot, locked, config_dir)
+    qtbot.waitUntil(lambda: "NOT usable" in window.keyring_label.text())
+    assert window.model.rowCount() == len(inventory.routers)
+    window.focus_filter()
+    qtbot.keyClicks(window.filter, "wrong")
+    assert window.proxy.rowCount() == 1
+    qtbot.keyClick(window.filter, Qt.Key.Key_Return)
+    wait_idle(qtbot, window)
+    assert "keyring is locked" in result_of(window, "demo-wrong")
+    assert "keyring is locked" in window.statusBar().currentMessage()
+
+
+def test_an_unexpected_exception_opens_a_dialog_and_the_app_keeps_running(
+    qtbot, config_dir, demo_router, monkeypatch
+) -> None:
+    import knockgui.core.connect
+
+    def broken(*_args, **_kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(knockgui.core.connect, "connect", broken)
+    window = make_window(qtbot, demo_inventory(config_dir, demo_router), config_dir)
+    window.connect_selected()
+    wait_idle(qtbot, window)
+    box = window.findChild(QMessageBox, "unexpectedError")
+    assert box is not None and box.isVisible()
+    assert "ZeroDivisionError" in box.detailedText()
+    assert "unexpectedly" in result_of(window, window.selected_router().name)
+    box.close()
+    monkeypatch.undo()
+    window.acts.knock_only.trigger()
+    wait_idle(qtbot, window)
+    assert result_of(window, "demo-right").startswith("open in ")
+
+
+def test_excepthook_shows_details_instead_of_a_traceback(qtbot) -> None:
+    import sys
+
+    from knockgui.gui import errors
+
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        errors.excepthook(*sys.exc_info())
+    from PySide6.QtWidgets import QApplication
+
+    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and "boom" in w.detailedText()]
+    assert len(boxes) == 1 and "RuntimeError: boom" in boxes[0].detailedText()
+    assert boxes[0].isVisible()
+    for box in boxes:
+        box.close()
+        box.deleteLater()
+
+
+def test_delete_asks_first(qtbot, config_dir, demo_router, monkeypatch) -> None:
+    inventory = demo_inventory(config_dir, demo_router)
+    window = make_window(qtbot, inventory, config_dir)
+    answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+    asked: list[str] = []
+
+    def question(_parent, _title, text, *args, **kwargs):
+        asked.append(text)
+        return answers.pop(0)
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    window._select(window.model.routers[0].id)
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_Delete)
+    assert len(asked) == 1 and "demo-right" in asked[0]
+    assert len(inventory.routers) == 2
+    qtbot.keyClick(window.view, Qt.Key.Key_Delete)
+    assert [r.name for r in inventory.routers] == ["demo-wrong"]
+    assert window.model.rowCount() == 1
+    assert inventory.secrets.get(window.model.routers[0].id) is not None
+
+
+def test_group_filter_and_copy_host(qtbot, config_dir) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    inventory = Inventory.open(config_dir, MemorySecretStore())
+    seq = RouterSecret(Sequence((Step(Protocol.TCP, port=1000),)))
+    inventory.add(Router(name="a", host="192.0.2.1", group="north"), seq)
+    inventory.add(Router(name="b", host="192.0.2.2", group="south"), seq)
+    window = make_window(qtbot, inventory, config_dir)
+    assert window.group.isVisible()
+    window.group.setCurrentIndex(window.group.findData("south"))
+    assert window.proxy.rowCount() == 1 and window.selected_router().name == "b"
+    window.acts.copy_host.trigger()
+    assert QGuiApplication.clipboard().text() == "192.0.2.2"

@@ -1,0 +1,173 @@
+"""The router editor: validation as you type, the masked sequence editor, results."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel
+
+from knockgui.core.model import Router, Service
+from knockgui.core.secrets import RouterSecret
+from knockgui.core.sequence import Protocol, Step, format_sequence, parse_sequence
+from knockgui.gui.router_dialog import RouterDialog
+
+
+def new_dialog(qtbot, **kwargs) -> RouterDialog:
+    dialog = RouterDialog(None, **kwargs)
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def fill_valid(dialog: RouterDialog) -> None:
+    dialog.name.setText("office")
+    dialog.host.setText("192.0.2.7")
+    assert dialog.sequence.paste_text("1337:tcp 17954:udp:open") == ""
+
+
+def test_save_disabled_with_reason_beside_the_field(qtbot) -> None:
+    dialog = new_dialog(qtbot)
+    assert not dialog.save_button.isEnabled()
+    assert "empty" in dialog.reasons["name"].text()
+    fill_valid(dialog)
+    assert dialog.save_button.isEnabled(), dialog.problems()
+    assert all(not label.isVisibleTo(dialog) for label in dialog.reasons.values())
+
+    qtbot.keyClicks(dialog.host, " x")  # "192.0.2.7 x"
+    assert not dialog.save_button.isEnabled()
+    assert dialog.reasons["host"].isVisibleTo(dialog)
+    assert "host" in dialog.reasons["host"].text().lower()
+    dialog.host.setText("[2001:db8::1]")
+    assert dialog.save_button.isEnabled(), dialog.problems()
+    dialog.host.setText("300.1.2.3")
+    assert "IPv4" in dialog.reasons["host"].text()
+    dialog.host.setText("router.example.net")
+    dialog.name.setText("-bad")
+    assert "must not start with '-'" in dialog.reasons["name"].text()
+    dialog.name.setText("office")
+    assert dialog.save_button.isEnabled()
+
+
+def test_duplicate_name_and_custom_service_need_fixing(qtbot) -> None:
+    dialog = new_dialog(qtbot, taken_names={"Office"})
+    fill_valid(dialog)
+    assert "already exists" in dialog.reasons["name"].text()
+    dialog.name.setText("office 2")
+    dialog.service.setCurrentIndex(dialog.service.findData(Service.CUSTOM))
+    assert not dialog.save_button.isEnabled()
+    assert "command template" in dialog.reasons["other"].text()
+    dialog.command.setText("myclient {host} {port}")
+    assert dialog.save_button.isEnabled(), dialog.problems()
+    dialog.command.setText("myclient {secret}")
+    assert "placeholders" in dialog.reasons["other"].text()
+
+
+def test_password_option_needs_a_password_and_shows_the_process_list_note(qtbot) -> None:
+    dialog = new_dialog(qtbot)
+    fill_valid(dialog)
+    dialog.show()
+    assert dialog.password.echoMode() == dialog.password.EchoMode.Password
+    assert "process list" in dialog.password_note.text()
+    assert dialog.password_note.isVisible()
+    dialog.pass_password.setChecked(True)
+    assert not dialog.save_button.isEnabled()
+    dialog.password.setText("s3cret")
+    assert dialog.save_button.isEnabled()
+    secret = dialog.result_secret()
+    assert secret is not None and secret.password == "s3cret"
+    assert dialog.result_router().pass_password is True
+    dialog.service.setCurrentIndex(dialog.service.findData(Service.SSH))
+    assert not dialog.password_note.isVisible()
+
+
+def test_sequence_is_masked_until_revealed_and_edits_steps(qtbot) -> None:
+    secret = RouterSecret(parse_sequence("1337:tcp 17954:udp icmp:128"))
+    router = Router(name="a", host="192.0.2.1")
+    dialog = new_dialog(qtbot, router=router, secret=secret)
+    dialog.show()
+    editor = dialog.sequence
+    assert not editor.is_revealed()
+    assert "3 steps (tcp, udp, icmp)" in editor.masked_label.text()
+    assert "1337" not in editor.masked_label.text()
+    assert not editor.table.isVisible()
+    editor.reveal_button.click()
+    assert editor.table.isVisible()
+    assert format_sequence(editor.sequence()) == "1337:tcp 17954:udp icmp:128"
+    editor.table.selectRow(2)
+    editor.up_button.click()
+    assert format_sequence(editor.sequence()) == "1337:tcp icmp:128 17954:udp"
+    editor.table.selectRow(0)
+    editor.down_button.click()
+    assert format_sequence(editor.sequence()) == "icmp:128 1337:tcp 17954:udp"
+    editor.table.selectRow(0)
+    editor.remove_button.click()
+    editor.add_button.click()
+    assert [s.protocol for s in editor.sequence().steps] == [Protocol.TCP, Protocol.UDP, Protocol.TCP]
+    assert dialog.save_button.isEnabled()
+
+
+def test_bad_steps_are_named(qtbot) -> None:
+    dialog = new_dialog(qtbot)
+    fill_valid(dialog)
+    editor = dialog.sequence
+    editor.set_revealed(True)
+    editor._payload(0).setText("x")  # a TCP knock cannot carry a payload
+    assert not dialog.save_button.isEnabled()
+    assert dialog.reasons["sequence"].text().startswith("Step 1:")
+    assert "payload" in dialog.reasons["sequence"].text()
+    editor._payload(0).setText("")
+    editor._combo(1).setCurrentIndex(list(Protocol).index(Protocol.ICMP))
+    editor._spin(1, 1).setValue(20)  # smaller than 28: not a whole ICMP packet
+    assert dialog.reasons["sequence"].text().startswith("Step 2:")
+    editor._spin(1, 1).setValue(128)
+    editor._payload(1).setText("0xzz")
+    assert "hex" in dialog.reasons["sequence"].text()
+    editor._payload(1).setText("0x6f70")
+    assert dialog.save_button.isEnabled(), dialog.problems()
+    assert editor.sequence().steps[1] == Step(Protocol.ICMP, size=128, payload=b"op")
+    editor.clear()
+    assert "at least one" in dialog.reasons["sequence"].text()
+    assert "step 2" in editor.paste_text("1337:tcp 99999:udp").lower()
+
+
+def test_generate_fills_a_valid_random_sequence(qtbot) -> None:
+    dialog = new_dialog(qtbot)
+    dialog.name.setText("gen")
+    dialog.host.setText("192.0.2.9")
+    dialog.sequence.generate_button.click()
+    assert dialog.save_button.isEnabled(), dialog.problems()
+    steps = dialog.sequence.sequence().steps
+    assert len(steps) >= 2 and all(s.protocol in (Protocol.TCP, Protocol.UDP) for s in steps)
+    assert not dialog.sequence.is_revealed()
+
+
+def test_edit_keeps_the_id_and_returns_the_typed_fields(qtbot) -> None:
+    router = Router(name="a", host="192.0.2.1", group="g", service=Service.SSH, port=2222, user="admin")
+    dialog = new_dialog(qtbot, router=router, secret=RouterSecret(parse_sequence("1000:tcp")), groups=["g", "h"])
+    dialog.group.setCurrentText("h")
+    dialog.delay.setValue(250)
+    dialog.timeout.setValue(7.5)
+    result = dialog.result_router()
+    assert result.id == router.id
+    assert (result.group, result.port, result.user, result.delay_ms, result.timeout_s) == ("h", 2222, "admin", 250, 7.5)
+    secret = dialog.result_secret()
+    assert secret is not None and secret.sequence.delay_ms == 250
+
+
+def test_unreadable_secret_keeps_the_stored_one(qtbot) -> None:
+    router = Router(name="a", host="192.0.2.1")
+    dialog = new_dialog(qtbot, router=router, secret=None, secret_error="The keyring is locked; unlock it.")
+    assert dialog.findChild(QLabel, "secretError") is not None
+    assert dialog.save_button.isEnabled(), dialog.problems()
+    assert dialog.result_secret() is None
+
+
+def test_routeros_script_view_has_the_rules_and_copies(qtbot) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    from knockgui.gui.script_dialog import ScriptDialog
+
+    router = Router(name="office", host="192.0.2.7")
+    dialog = ScriptDialog.for_router(None, router, parse_sequence("1337:tcp 17954:udp"))
+    qtbot.addWidget(dialog)
+    text = dialog.text.toPlainText()
+    assert "/ip firewall" in text and "dst-port=1337" in text and "dst-port=17954" in text
+    dialog.copy_button.click()
+    assert QGuiApplication.clipboard().text() == text
