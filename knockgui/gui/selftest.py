@@ -58,6 +58,28 @@ def check_modules() -> Check:
     return Check("qt-modules", True, f"PySide6 {PySide6.__version__} (Qt {qVersion()}): {', '.join(names)} import")
 
 
+def check_gui_imports() -> Check:
+    """Every module of knockgui.gui imports (in a frozen app: the GUI's modules and their imports were bundled)."""
+    import importlib
+    import pkgutil
+
+    import knockgui.gui
+
+    names: list[str] = []
+    failures: list[str] = []
+    for info in pkgutil.iter_modules(knockgui.gui.__path__, "knockgui.gui."):
+        if info.name.endswith("__main__"):
+            continue
+        try:
+            importlib.import_module(info.name)
+            names.append(info.name)
+        except Exception as exc:
+            failures.append(f"{info.name} ({type(exc).__name__}: {exc})")
+    if failures:
+        return Check("gui-imports", False, "could not import " + "; ".join(failures))
+    return Check("gui-imports", True, f"{len(names)} GUI modules import")
+
+
 def platform_plugins() -> list[str]:
     from PySide6.QtCore import QCoreApplication
 
@@ -84,7 +106,11 @@ def check_plugins() -> Check:
 
 
 def qt_checks(rest: list[str]) -> list[Check]:
-    checks = [guarded("qt-modules", check_modules), guarded("qt-plugins", check_plugins)]
+    checks = [
+        guarded("qt-modules", check_modules),
+        guarded("gui-imports", check_gui_imports),
+        guarded("qt-plugins", check_plugins),
+    ]
     from PySide6.QtCore import QTimer
     from PySide6.QtGui import QIcon, QPixmap
     from PySide6.QtWidgets import QApplication, QWidget
