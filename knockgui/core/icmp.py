@@ -137,12 +137,13 @@ def _load_iphlpapi() -> tuple[Any, Callable[[], int]]:
 
 
 class _SockaddrIn6(ctypes.Structure):
+    # Windows' ULONG is 32 bits (LLP64): c_uint32, not c_ulong, keeps the layout right on any build host.
     _fields_ = (
         ("sin6_family", ctypes.c_ushort),
         ("sin6_port", ctypes.c_ushort),
-        ("sin6_flowinfo", ctypes.c_ulong),
+        ("sin6_flowinfo", ctypes.c_uint32),
         ("sin6_addr", ctypes.c_ubyte * 16),
-        ("sin6_scope_id", ctypes.c_ulong),
+        ("sin6_scope_id", ctypes.c_uint32),
     )
 
 
@@ -179,7 +180,7 @@ def _send_windows(v6: bool, address: str, payload: bytes, dll: Any, get_last_err
                 request, len(payload), None, reply, reply_size, WINDOWS_WAIT_MS,
             )  # fmt: skip
         else:
-            dest_v4 = ctypes.c_ulong(int.from_bytes(socket.inet_aton(address), "little"))
+            dest_v4 = ctypes.c_uint32(int.from_bytes(socket.inet_aton(address), "little"))
             answers = dll.IcmpSendEcho(
                 handle_type(handle), dest_v4, request, len(payload), None, reply, reply_size, WINDOWS_WAIT_MS
             )
