@@ -13,7 +13,7 @@ import json
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from knockgui.core.errors import InputError, KnockguiError
 from knockgui.core.model import Router, Service
@@ -22,6 +22,9 @@ from knockgui.core.secrets import KeyringSecretStore, RouterSecret
 from knockgui.core.sequence import Protocol, Sequence, format_sequence, parse_sequence
 from knockgui.core.store import Inventory
 from knockgui.core.validate import router_to_dict
+
+if TYPE_CHECKING:
+    from knockgui.cli.knock import KnockOptions
 
 PROG = "knockgui-cli"
 
@@ -98,6 +101,26 @@ def saved_knock(args: argparse.Namespace, name: str) -> SavedKnock:
     sequence = effective_sequence(router, inventory.secret(router).sequence, settings)
     timeout = router.timeout_s if router.timeout_s is not None else settings.default_timeout_s
     return SavedKnock(router, sequence, router.service_port, timeout)
+
+
+def knock_saved(args: argparse.Namespace, options: KnockOptions) -> int:
+    """``knock NAME [--check [PORT]]``: knock a saved router with its host, sequence, delay and timeout."""
+    from knockgui.cli.knock import run_knock_command
+    from knockgui.core.errors import NotFoundError
+
+    try:
+        saved = saved_knock(args, args.host)
+    except NotFoundError as exc:
+        if "no router named" not in exc.message:
+            raise
+        raise InputError(
+            f'No knock steps were given and there is no saved router named "{args.host}"; add steps after the host '
+            "(for example 1337 17954:udp) or see knockgui-cli list."
+        ) from None
+    sequence = saved.sequence if options.delay_ms is None else saved.sequence.with_delay(options.delay_ms)
+    check_port = options.check_port or (saved.check_port if args.check is not None else None)
+    timeout = options.timeout_s if options.timeout_s is not None else saved.timeout
+    return run_knock_command(saved.router.host, sequence, replace(options, check_port=check_port, timeout_s=timeout))
 
 
 # ----- commands -----

@@ -5,8 +5,9 @@ usage; 3 a local problem (ICMP permission, no network, a name that does not reso
 Messages are one line on stderr. The engine is imported only when the command runs, so building the
 parser (which happens for every ``knockgui-cli`` command) stays cheap.
 
-For other commands (``knock NAME`` with a saved router): parse the options with :func:`options_from`
-and call :func:`run_knock_command` with the router's host and sequence.
+``knock NAME [--check]`` (no steps) knocks a saved router: ``knockgui.cli.inventory.knock_saved`` reads
+its sequence from the keyring and uses its host, delay, timeout and, for a bare ``--check``, its
+service port, then calls :func:`run_knock_command`.
 """
 
 from __future__ import annotations
@@ -66,7 +67,13 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 def add_knock_options(parser: argparse.ArgumentParser) -> None:
     """The options shared by every command that knocks."""
     parser.add_argument("--delay", metavar="MS", help="wait MS milliseconds after each step (default 0)")
-    parser.add_argument("--check", metavar="PORT", help="after the knock, wait for TCP PORT to open")
+    parser.add_argument(
+        "--check",
+        metavar="PORT",
+        nargs="?",
+        const="",
+        help="after the knock, wait for TCP PORT to open (a saved router: its service port unless PORT is given)",
+    )
     parser.add_argument("--timeout", metavar="SECONDS", help=f"how long --check waits (default {DEFAULT_TIMEOUT_S:g})")
     family = parser.add_mutually_exclusive_group()
     family.add_argument("-4", dest="family", action="store_const", const="4", default="any", help="IPv4 only")
@@ -83,7 +90,7 @@ def _integer(text: str, what: str, low: int, high: int) -> int:
 def options_from(args: argparse.Namespace) -> KnockOptions:
     """Validate the shared options (InputError, exit 2, with one sentence)."""
     delay = None if args.delay is None else _integer(args.delay, "--delay", 0, MAX_DELAY_MS)
-    port = None if args.check is None else _integer(args.check, "--check", 1, 65535)
+    port = None if not args.check else _integer(args.check, "--check", 1, 65535)
     timeout = None
     if args.timeout is not None:
         try:
@@ -98,7 +105,11 @@ def options_from(args: argparse.Namespace) -> KnockOptions:
 def run(args: argparse.Namespace) -> int:
     options = options_from(args)
     if not args.steps:
-        raise InputError("No knock steps were given: add them after the host, for example 1337 17954:udp.")
+        from knockgui.cli.inventory import knock_saved  # knock NAME: a saved router
+
+        return knock_saved(args, options)
+    if args.check == "":
+        raise InputError("--check needs a PORT when knocking a host, for example --check 8291.")
     from knockgui.core.sequence import parse_sequence
 
     sequence = parse_sequence(" ".join(args.steps), delay_ms=options.delay_ms or 0)
