@@ -112,10 +112,9 @@ def test_keep_open_reknocks_on_schedule_and_stops_with_the_program(
     keeper = result.keep_open
     assert keeper is not None and "Re-knocking every 1 s" in result.message
     try:
-        assert seed_router.counters()["knock1_4"] == 1 + keeper.knocks
         assert wait_for(lambda: keeper.knocks >= 2, timeout=15)
         assert wait_for(lambda: seed_router.counters()["knock1_4"] >= 3, timeout=5)
-        assert seed_router.counters()["knock2_4"] >= 3  # whole sequences, not just first steps
+        assert wait_for(lambda: seed_router.counters()["knock2_4"] >= 3, timeout=5)  # whole sequences
     finally:
         (records / "stop").touch()
     assert result.process is not None and result.process.wait(10)
