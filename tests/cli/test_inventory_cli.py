@@ -134,3 +134,18 @@ def test_export_import_with_passphrase_file(
     plain = tmp_path / "plain.json"
     assert run(capsys, "--config-dir", a, "export", str(plain))[0] == 0
     assert b"23456" not in plain.read_bytes() and b"Office" in plain.read_bytes()
+
+
+def test_knock_by_name_errors_are_sentences(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, _out, err = run(capsys, "knock", "nobody")
+    assert code == 2 and 'no saved router named "nobody"' in err
+    code, _out, err = run(capsys, "knock", "127.0.0.1", "2345", "--check")
+    assert code == 2 and "--check needs a PORT" in err
+    memory = MemorySecretStore()
+    with monkeypatch.context() as patch:
+        patch.setattr("knockgui.cli.inventory.KeyringSecretStore", lambda: memory)
+        assert run(capsys, "add", "Loop", "--host", "127.0.0.1", "--sequence", "23456:tcp")[0] == 0
+    code, _out, err = run(capsys, "knock", "loop", "--check")  # the fail keyring backend is active here
+    assert code == 3 and "gnome-keyring" in err and "23456" not in err
