@@ -149,3 +149,39 @@ def test_knock_by_name_errors_are_sentences(
         assert run(capsys, "add", "Loop", "--host", "127.0.0.1", "--sequence", "23456:tcp")[0] == 0
     code, _out, err = run(capsys, "knock", "loop", "--check")  # the fail keyring backend is active here
     assert code == 3 and "gnome-keyring" in err and "23456" not in err
+
+
+def test_knock_by_name_checks_the_service_port(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    memory = MemorySecretStore()
+    monkeypatch.setattr("knockgui.cli.inventory.KeyringSecretStore", lambda: memory)
+    with socket.socket() as listener, socket.socket() as closed:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        closed.bind(("127.0.0.1", 0))  # bound, not listening: connections are refused
+        open_port, closed_port = listener.getsockname()[1], closed.getsockname()[1]
+        run(capsys, "add", "Up", "--host", "127.0.0.1", "--port", str(open_port), "--sequence", "23456:udp")
+        run(
+            capsys,
+            "add",
+            "Down",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(closed_port),
+            "--sequence",
+            "23456:udp",
+            "--timeout",
+            "0.5",
+        )
+        code, out, err = run(capsys, "knock", "up", "--check")
+        assert code == 0, err
+        assert str(open_port) in out
+        code, out, err = run(capsys, "knock", "down", "--check")
+        assert code == 1 and str(closed_port) in err
+        code, out, err = run(capsys, "knock", "down", "--check", str(open_port))  # an explicit port wins
+        assert code == 0, err
+        assert run(capsys, "knock", "down")[0] == 0  # no check asked: sent is success
