@@ -33,6 +33,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
+from knockgui.core.errors import KnockguiError
+from knockgui.core.links import parse_link, resolve_link
+from knockgui.core.model import Router
+
 PROTOCOL = 1
 ACTIONS = ("show", "knock", "connect", "link")
 MAX_LINE = 4096
@@ -290,3 +294,46 @@ class SingleInstance:
         if self.lock is not None:
             self.lock.unlock()
             self.lock = None
+
+
+def _shown_name(name: str) -> str:
+    return name if name.isprintable() and len(name) <= 64 else "(a name with unprintable characters)"
+
+
+def make_handler(
+    routers: Callable[[], list[Router]],
+    start: Callable[[Router, bool], object],
+    show: Callable[[], None],
+) -> Handler:
+    """The running instance's answer to each request: find the router, start its knock, reply at once.
+
+    ``routers()`` gives the current inventory, ``start(router, launch)`` starts a knock the way the
+    window does (the knock runs on; its result goes to the window and the tray), ``show()`` raises
+    the window.
+    """
+
+    def handle(request: Request) -> Reply:
+        if request.action == "show":
+            show()
+            return Reply(True, "The running knockgui window was brought to the front.")
+        try:
+            if request.action == "link":
+                target = resolve_link(parse_link(request.link), routers())
+                router, launch = target.router, target.launch
+            else:
+                wanted = request.name.casefold()
+                found = next((r for r in routers() if r.name.casefold() == wanted), None)
+                if found is None:
+                    return Reply(
+                        False,
+                        f"No router named '{_shown_name(request.name)}' is in the inventory; "
+                        "check the name with knockgui-cli list.",
+                    )
+                router, launch = found, request.action == "connect"
+        except KnockguiError as exc:
+            return Reply(False, exc.message)
+        start(router, launch)
+        what = "Knocking on" if not launch else "Knocking on and connecting to"
+        return Reply(True, f"{what} {router.name} in the running knockgui.")
+
+    return handle

@@ -1,0 +1,169 @@
+"""Quick access for ``app.main``: ``--knock/--connect NAME`` and links, one running instance, the tray.
+
+``app.main`` calls three hooks:
+
+1. :func:`add_arguments` on its parser: ``--knock NAME``, ``--connect NAME`` and an optional ``LINK``.
+2. :func:`claim` right after parsing, before any QApplication: a bad link is refused here with a sentence
+   (exit 2); if knockgui already runs for this config folder, the request is handed to it and this
+   process exits (0 once accepted, 2 with the sentence on stderr when refused); otherwise this process
+   becomes the running instance.
+3. :func:`attach` once the main window exists: the tray (or, without one, a notice and quit-on-close),
+   the instance server for later starts, showing the window (``start_minimised``), and the first
+   start's own request (a knock given on the command line acts here too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication, QWidget
+
+from knockgui.core.errors import InputError, KnockguiError
+from knockgui.core.links import is_link, parse_link
+from knockgui.core.model import Router
+from knockgui.gui.single_instance import Reply, Request, SingleInstance, make_handler
+from knockgui.gui.tray import Tray, install_no_tray_notice, tray_available
+
+EXIT_REFUSED = 2
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--knock", metavar="NAME", help="knock on the router NAME (in the running knockgui)")
+    group.add_argument("--connect", metavar="NAME", help="knock on NAME, then start its client (Winbox, SSH...)")
+    parser.add_argument(
+        "link", nargs="?", metavar="LINK", help="a knockgui://connect/NAME, knockgui://knock/NAME or winbox://HOST link"
+    )
+
+
+def request_from(args: argparse.Namespace) -> Request:
+    """The request the command line asks for; InputError (a sentence) for a bad link or a link with a flag."""
+    link = getattr(args, "link", None)
+    knock, connect = getattr(args, "knock", None), getattr(args, "connect", None)
+    if link:
+        if knock or connect:
+            raise InputError("Give either --knock/--connect NAME or a link, not both.")
+        if not is_link(link):
+            raise InputError(
+                "The argument is not a link; use --connect NAME, --knock NAME or a knockgui:// or winbox:// link."
+            )
+        parse_link(link)  # refuse hostile links before they reach the running instance
+        return Request("link", link=link)
+    if knock:
+        return Request("knock", name=knock)
+    if connect:
+        return Request("connect", name=connect)
+    return Request("show")
+
+
+@dataclass
+class Claim:
+    """This process's part: ``exit_code`` set = hand-over done (exit now); else ``instance`` runs here."""
+
+    request: Request
+    instance: SingleInstance | None = None
+    exit_code: int | None = None
+
+
+def claim(args: argparse.Namespace) -> Claim:
+    try:
+        request = request_from(args)
+    except KnockguiError as exc:
+        print(f"knockgui: {exc.message}", file=sys.stderr)
+        return Claim(Request("show"), exit_code=exc.exit_code)
+    if getattr(args, "demo", False):
+        return Claim(request)  # the demo has its own temporary folder: never shared
+    from knockgui.core.paths import config_dir
+
+    instance = SingleInstance(config_dir(args.config_dir))
+    reply = instance.claim(request)
+    if reply is None:
+        return Claim(request, instance)
+    if reply.ok:
+        print(f"knockgui: {reply.message}")
+        return Claim(request, exit_code=0)
+    print(f"knockgui: {reply.message}", file=sys.stderr)
+    return Claim(request, exit_code=EXIT_REFUSED)
+
+
+@dataclass
+class QuickAccess:
+    """What :func:`attach` set up; ``close()`` releases the instance lock and hides the tray."""
+
+    window: Any
+    tray: Tray | None
+    instance: SingleInstance | None
+    first_reply: Reply | None = None
+    _signature: tuple[int, int] | None = field(default=None, repr=False)
+
+    def routers(self) -> list[Router]:
+        """The inventory's routers, re-read first when another program (the CLI) changed the file."""
+        inventory = self.window.inventory
+        path = getattr(inventory, "path", None)
+        try:
+            st = Path(path).stat() if path else None
+            signature = (st.st_mtime_ns, st.st_size) if st else None
+        except OSError:
+            signature = None
+        if signature != self._signature and hasattr(inventory, "reload"):
+            self._signature = signature
+            inventory.reload()
+            refresh = getattr(self.window, "refresh", None)
+            if callable(refresh):
+                refresh()
+        return list(inventory.routers)
+
+    def start(self, router: Router, launch: bool) -> bool:
+        if self.tray is not None:
+            return self.tray.start(router, launch)
+        started: bool = self.window.start_knock(router, launch)
+        return started
+
+    def show_window(self) -> None:
+        window: QWidget = self.window
+        window.showNormal()
+        window.raise_()
+        window.activateWindow()
+
+    def close(self) -> None:
+        if self.instance is not None:
+            self.instance.release()
+            self.instance = None
+        if self.tray is not None:
+            self.tray.icon.hide()
+
+
+def attach(app: QCoreApplication, window: Any, config_dir: Path | None, claimed: Claim) -> QuickAccess:
+    """Tray, instance server, first show and the first request (see the module docstring)."""
+    tray: Tray | None = None
+    if tray_available():
+        tray = Tray(window, config_dir, on_quit=app.quit, parent=window)
+        tray.show()
+        QApplication.setQuitOnLastWindowClosed(False)
+    else:
+        install_no_tray_notice(window)
+    quick = QuickAccess(window, tray, claimed.instance)
+    quick.routers()  # note the file's state
+    handler = make_handler(quick.routers, quick.start, quick.show_window)
+    if claimed.instance is not None:
+        claimed.instance.serve(handler, parent=window)
+    minimised = bool(getattr(window.settings, "start_minimised", False))
+    if minimised and tray is not None:
+        pass  # in the tray only
+    elif minimised:
+        window.showMinimized()
+    else:
+        window.show()
+    if claimed.request.action != "show":
+        quick.first_reply = reply = handler(claimed.request)
+        if not reply.ok:
+            print(f"knockgui: {reply.message}", file=sys.stderr)
+            if not window.isVisible():
+                window.show()  # a refused first request is shown, not swallowed by the tray
+            window.statusBar().showMessage(reply.message)
+    return quick

@@ -1,0 +1,379 @@
+"""The system tray: quick knock from a menu, the knock's state on the icon, its result as a notification.
+
+The menu is rebuilt each time it opens (``aboutToShow``), so it always matches the inventory: the
+routers used most recently first, then every router by group (a submenu per group), each router a
+submenu with "Knock && connect" (its default action) and "Knock only"; then Open window and Quit.
+
+A knock from the tray (or from a second start, a link) runs through the main window's own path,
+``window.start_knock(router, launch)`` and its worker pool, so the window's Result column shows it
+too; the tray listens to the same runner's reports. The icon shows that a knock runs and how the last
+one ended (icon and tooltip); the result also comes as a notification:
+"MikroTik-Office: Winbox port open in 40 ms, launching Winbox" or the failure sentence.
+
+Where no tray exists (GNOME without the AppIndicator extension) :func:`tray_available` is False: the app
+says so once in the status bar and closing the window quits. ``close_to_tray`` and
+``start_minimised`` are settings (``knockgui.core.settings``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Any, Protocol
+
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
+
+from knockgui import APP_NAME
+from knockgui.core.model import Router, Service
+
+RECENT_FILE = "recent.json"
+RECENT_MAX = 5
+NO_TRAY_MESSAGE = (
+    "No system tray on this desktop (on GNOME, install the AppIndicator extension): closing the window quits knockgui."
+)
+SERVICE_LABELS = {
+    Service.WINBOX: "Winbox",
+    Service.SSH: "SSH",
+    Service.TELNET: "telnet",
+    Service.WEBFIG: "WebFig",
+    Service.CUSTOM: "service",
+}
+
+
+class TrayState(Enum):
+    IDLE = "idle"
+    BUSY = "busy"
+    OK = "ok"
+    FAILED = "failed"
+
+
+STATE_COLOURS = {TrayState.BUSY: "#e0a000", TrayState.OK: "#1b9e3e", TrayState.FAILED: "#c62828"}
+
+
+class KnockWindow(Protocol):
+    """What the tray needs of the main window (knockgui.gui.main_window.MainWindow has it)."""
+
+    inventory: Any
+    settings: Any
+    runner: Any
+
+    def start_knock(self, router: Router, launch: bool = True) -> bool: ...
+
+
+def tray_available() -> bool:
+    return QSystemTrayIcon.isSystemTrayAvailable()
+
+
+# --- texts -------------------------------------------------------------------------------------------
+def _state_name(check: object) -> str:
+    raw = getattr(check, "state", "")
+    return str(getattr(raw, "name", raw)).upper()
+
+
+def notification_text(router: Router, result: object) -> tuple[str, bool]:
+    """The notification for a finished knock (a ConnectResult or a KnockResult) and whether it succeeded.
+
+    ``MikroTik-Office: Winbox port open in 40 ms, launching Winbox``; on failure the result's sentence.
+    """
+    knock = getattr(result, "knock", result)
+    check = getattr(knock, "check", None)
+    service = SERVICE_LABELS.get(router.service, "service")
+    launched = getattr(result, "launched", None)
+    ok = bool(getattr(result, "was_successful", lambda: False)())
+    if ok and check is not None and _state_name(check) == "OPEN":
+        latency = getattr(check, "latency_ms", None)
+        text = f"{service} port open" + (f" in {latency:.0f} ms" if latency is not None else "")
+        if launched is not None:
+            text += f", launching {getattr(launched, 'label', '') or service}"
+        return f"{router.name}: {text}", True
+    if ok:
+        steps = getattr(knock, "steps_sent", 0)
+        return f"{router.name}: knocked ({steps} step{'s' if steps != 1 else ''} sent)", True
+    message = str(getattr(result, "message", "") or getattr(knock, "message", "") or "the knock failed")
+    return f"{router.name}: {message}", False
+
+
+# --- recently used -----------------------------------------------------------------------------------
+class RecentRouters:
+    """Router ids used most recently, newest first, in ``recent.json`` beside the inventory (no secrets)."""
+
+    def __init__(self, config_dir: Path | None, limit: int = RECENT_MAX) -> None:
+        self.path = config_dir / RECENT_FILE if config_dir is not None else None
+        self.limit = limit
+        self.ids: list[str] = []
+        if self.path is not None:
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+                if isinstance(data, list):
+                    self.ids = [i for i in data if isinstance(i, str)][: self.limit]
+            except (OSError, ValueError):
+                self.ids = []
+
+    def note(self, router_id: str) -> None:
+        self.ids = [router_id, *(i for i in self.ids if i != router_id)][: self.limit]
+        if self.path is None:
+            return
+        try:
+            tmp = self.path.with_name(RECENT_FILE + ".tmp")
+            tmp.write_text(json.dumps(self.ids), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # the order of a menu is not worth an error
+
+    def pick(self, routers: list[Router]) -> list[Router]:
+        by_id = {r.id: r for r in routers}
+        return [by_id[i] for i in self.ids if i in by_id]
+
+
+# --- icons -------------------------------------------------------------------------------------------
+def state_icon(state: TrayState) -> QIcon:
+    """The app icon with a coloured dot for busy / ok / failed."""
+    from knockgui.core import resources
+
+    base = QPixmap(str(resources.icon_png_path(64))) if resources.exists("knockgui-64.png") else QPixmap()
+    if base.isNull():
+        base = QPixmap(64, 64)
+        base.fill(QColor("#37474f"))
+    colour = STATE_COLOURS.get(state)
+    if colour is None:
+        return QIcon(base)
+    pixmap = base.scaled(64, 64)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QColor("white"))
+    painter.setBrush(QColor(colour))
+    painter.drawEllipse(34, 34, 28, 28)
+    painter.end()
+    return QIcon(pixmap)
+
+
+# --- the tray ----------------------------------------------------------------------------------------
+class Tray(QObject):
+    """The tray icon of one main window. ``icon`` is the QSystemTrayIcon; ``menu`` its context menu."""
+
+    def __init__(
+        self,
+        window: QWidget,
+        config_dir: Path | None = None,
+        *,
+        on_quit: Callable[[], None] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.window = window
+        self.knocker: KnockWindow = window  # type: ignore[assignment]
+        self.recent = RecentRouters(config_dir)
+        self.on_quit = on_quit or QApplication.quit
+        self.quitting = False
+        self.state = TrayState.IDLE
+        self.last_message = ""
+        self._notify: set[str] = set()
+        self._icons = {state: state_icon(state) for state in TrayState}
+
+        self.menu = QMenu()
+        self.menu.setObjectName("trayMenu")
+        self.menu.aboutToShow.connect(self.rebuild_menu)
+        self.icon = QSystemTrayIcon(self._icons[TrayState.IDLE], self)
+        self.icon.setToolTip(APP_NAME)
+        self.icon.setContextMenu(self.menu)
+        self.icon.activated.connect(self._on_activated)
+        self.icon.messageClicked.connect(self.show_window)
+
+        runner = self.knocker.runner
+        runner.progress.connect(self._on_progress)
+        runner.finished.connect(self._on_finished)
+        runner.failed.connect(self._on_failed)
+        runner.cancelled.connect(self._on_cancelled)
+        window.installEventFilter(self)
+        self.rebuild_menu()
+
+    # --- visibility ----------------------------------------------------------------------------
+    def show(self) -> None:
+        self.icon.show()
+
+    def show_window(self) -> None:
+        self.window.showNormal()
+        self.window.raise_()
+        self.window.activateWindow()
+
+    def toggle_window(self) -> None:
+        if self.window.isVisible() and not self.window.isMinimized():
+            self.window.hide()
+        else:
+            self.show_window()
+
+    def quit(self) -> None:
+        self.quitting = True
+        self.icon.hide()
+        self.window.close()
+        self.on_quit()
+
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
+            self.toggle_window()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Close to tray: while the tray shows and the setting is on, closing the window hides it."""
+        if watched is self.window and event.type() == QEvent.Type.Close and not self.quitting:
+            settings = getattr(self.knocker, "settings", None)
+            if getattr(settings, "close_to_tray", False) and self.icon.isVisible():
+                event.ignore()
+                self.window.hide()
+                return True
+        return super().eventFilter(watched, event)
+
+    # --- menu ----------------------------------------------------------------------------------
+    def routers(self) -> list[Router]:
+        return list(self.knocker.inventory.routers)
+
+    def rebuild_menu(self) -> None:
+        """Recent routers, then routers by group, then Open window and Quit (called on aboutToShow)."""
+        menu = self.menu
+        menu.clear()
+        routers = self.routers()
+        recent = self.recent.pick(routers)
+        if recent:
+            menu.addSection("Recent")
+            for router in recent:
+                self._router_menu(menu, router)
+            menu.addSection("All routers")
+        groups: dict[str, list[Router]] = {}
+        for router in routers:
+            groups.setdefault(router.group, []).append(router)
+        for group in sorted(g for g in groups if g):
+            sub = menu.addMenu(group)
+            sub.setObjectName(f"group:{group}")
+            for router in sorted(groups[group], key=lambda r: r.name.casefold()):
+                self._router_menu(sub, router)
+        for router in sorted(groups.get("", []), key=lambda r: r.name.casefold()):
+            self._router_menu(menu, router)
+        if not routers:
+            empty = menu.addAction("No routers yet: add one in the window")
+            empty.setEnabled(False)
+        menu.addSeparator()
+        open_window = menu.addAction("Open window")
+        open_window.setObjectName("openWindow")
+        open_window.triggered.connect(self.show_window)
+        quit_action = menu.addAction("Quit")
+        quit_action.setObjectName("quit")
+        quit_action.triggered.connect(self.quit)
+
+    def _router_menu(self, parent: QMenu, router: Router) -> QMenu:
+        sub = parent.addMenu(router.name.replace("&", "&&"))
+        sub.setObjectName(f"router:{router.id}")
+        sub.setToolTip(f"{router.host} ({SERVICE_LABELS.get(router.service, 'service')} port {router.service_port})")
+        running = self.knocker.runner.is_running(router.id)
+        connect = QAction("Knock && connect", sub)
+        connect.setObjectName("connect")
+        connect.triggered.connect(lambda _=False, rid=router.id: self.knock(rid, launch=True))
+        only = QAction("Knock only", sub)
+        only.setObjectName("knock_only")
+        only.triggered.connect(lambda _=False, rid=router.id: self.knock(rid, launch=False))
+        for action in (connect, only):
+            action.setEnabled(not running)
+            sub.addAction(action)
+        sub.setDefaultAction(connect)
+        return sub
+
+    # --- knocking ------------------------------------------------------------------------------
+    def knock(self, router_id: str, launch: bool = True) -> bool:
+        """Knock (and connect) through the window's own path; the result comes back as a notification."""
+        router = next((r for r in self.routers() if r.id == router_id), None)
+        if router is None:
+            self._set_state(TrayState.FAILED, "That router is no longer in the inventory.")
+            return False
+        return self.start(router, launch)
+
+    def start(self, router: Router, launch: bool = True) -> bool:
+        self.recent.note(router.id)
+        started = self.knocker.start_knock(router, launch)
+        if started:
+            self._notify.add(router.id)
+            self._set_state(TrayState.BUSY, f"knocking on {router.name}…")
+        return started
+
+    def _router(self, key: str) -> Router | None:
+        return next((r for r in self.routers() if r.id == key), None)
+
+    def _wants_notification(self, key: str) -> bool:
+        asked = key in self._notify
+        self._notify.discard(key)
+        return asked or not self.window.isVisible() or self.window.isMinimized()
+
+    def _on_progress(self, key: str, _event: object) -> None:
+        router = self._router(key)
+        if router is not None and self.state is not TrayState.BUSY:
+            self._set_state(TrayState.BUSY, f"knocking on {router.name}…")
+
+    def _on_finished(self, key: str, result: object) -> None:
+        router = self._router(key)
+        if router is None:
+            return  # not a router's task (the keyring check)
+        self.recent.note(router.id)
+        text, ok = notification_text(router, result)
+        self._done(key, text, TrayState.OK if ok else TrayState.FAILED)
+
+    def _on_failed(self, key: str, message: str) -> None:
+        router = self._router(key)
+        if router is not None:
+            self._done(key, f"{router.name}: {message}", TrayState.FAILED)
+
+    def _on_cancelled(self, key: str) -> None:
+        router = self._router(key)
+        if router is not None:
+            self._done(key, f"{router.name}: the knock was cancelled", TrayState.IDLE)
+
+    def _done(self, key: str, text: str, state: TrayState) -> None:
+        notify = self._wants_notification(key)
+        still = [k for k in self.knocker.runner.running() if self._router(k) is not None and k != key]
+        self._set_state(TrayState.BUSY if still else state, text)
+        if notify:
+            self.last_message = text
+            kind = QSystemTrayIcon.MessageIcon
+            icon = kind.Information if state is not TrayState.FAILED else kind.Warning
+            if self.icon.isVisible():
+                self.icon.showMessage(APP_NAME, text, icon, 8000)
+
+    def _set_state(self, state: TrayState, text: str) -> None:
+        self.state = state
+        self.icon.setIcon(self._icons[state])
+        self.icon.setToolTip(f"{APP_NAME}: {text}" if text else APP_NAME)
+
+
+def first_menu_action(menu: QMenu, object_name: str) -> QAction | None:
+    """The first action (searching submenus) whose objectName is ``object_name`` (tests, accessibility)."""
+    for action in menu.actions():
+        if action.objectName() == object_name:
+            return action
+        sub = action.menu()
+        if isinstance(sub, QMenu):
+            found = first_menu_action(sub, object_name)
+            if found is not None:
+                return found
+    return None
+
+
+def install_no_tray_notice(window: QWidget) -> None:
+    """Say once that there is no tray; the window then quits on close (Qt's default)."""
+    status = getattr(window, "statusBar", None)
+    if callable(status):
+        status().showMessage(NO_TRAY_MESSAGE)
+    window.setProperty("knockgui_no_tray", True)
+
+
+__all__ = [
+    "NO_TRAY_MESSAGE",
+    "RecentRouters",
+    "Tray",
+    "TrayState",
+    "first_menu_action",
+    "install_no_tray_notice",
+    "notification_text",
+    "state_icon",
+    "tray_available",
+]
