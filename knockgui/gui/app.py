@@ -33,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="start with a simulated router on loopback (temporary config, no keyring) to try the whole flow",
     )
     parser.add_argument("--self-test", action="store_true", help="check this installation and exit")
+    from knockgui.gui.quick import add_arguments  # --knock/--connect NAME, LINK (TRAY)
+
+    add_arguments(parser)
     return parser
 
 
@@ -82,6 +85,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return self_test(args_list)
     args = build_parser().parse_args(args_list)
+    from knockgui.gui import quick
+
+    claimed = quick.claim(args)  # hand over to a running knockgui, or become it (TRAY)
+    if claimed.exit_code is not None:
+        return claimed.exit_code
     from knockgui.gui import errors
 
     app = QApplication.instance() or QApplication([APP_NAME, *args_list])
@@ -93,11 +101,11 @@ def main(argv: list[str] | None = None) -> int:
         from knockgui.gui.main_window import MainWindow
 
         assert isinstance(window, MainWindow)
-        if window.settings.start_minimised:
-            window.showMinimized()
-        else:
-            window.show()
-        return app.exec()
+        access = quick.attach(app, window, started.config_dir, claimed)  # tray, instance server, show (TRAY)
+        try:
+            return app.exec()
+        finally:
+            access.close()
     finally:
         started.close()
 
