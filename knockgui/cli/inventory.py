@@ -120,7 +120,8 @@ def knock_saved(args: argparse.Namespace, options: KnockOptions) -> int:
     sequence = saved.sequence if options.delay_ms is None else saved.sequence.with_delay(options.delay_ms)
     check_port = options.check_port or (saved.check_port if args.check is not None else None)
     timeout = options.timeout_s if options.timeout_s is not None else saved.timeout
-    return run_knock_command(saved.router.host, sequence, replace(options, check_port=check_port, timeout_s=timeout))
+    options = replace(options, check_port=check_port, timeout_s=timeout)
+    return run_knock_command(saved.router.host, sequence, options, reveal_steps=False)
 
 
 # ----- commands -----

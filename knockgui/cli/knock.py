@@ -123,8 +123,12 @@ def run_knock_command(
     *,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    reveal_steps: bool = True,
 ) -> int:
-    """Knock, print what the user asked to see, return the exit code (errors propagate as KnockguiError)."""
+    """Knock, print what the user asked to see, return the exit code (errors propagate as KnockguiError).
+
+    ``reveal_steps=False`` (a saved router, whose sequence is a secret) prints each step's protocol only.
+    """
     from knockgui.core.knock import Family, knock
 
     out = out or sys.stdout
@@ -138,7 +142,7 @@ def run_knock_command(
             say(event.message)
         elif event.stage == "step":
             step = sequence.steps[event.index - 1]
-            say(f"step {event.index} of {event.total} sent: {step.target}")
+            say(f"step {event.index} of {event.total} sent: {step.target if reveal_steps else step.protocol.value}")
         elif event.stage == "check" and event.index == 1:
             say(event.message.replace(" (attempt 1)", ""))
 

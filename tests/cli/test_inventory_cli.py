@@ -185,3 +185,15 @@ def test_knock_by_name_checks_the_service_port(
         code, out, err = run(capsys, "knock", "down", "--check", str(open_port))  # an explicit port wins
         assert code == 0, err
         assert run(capsys, "knock", "down")[0] == 0  # no check asked: sent is success
+
+
+def test_knock_by_name_verbose_does_not_print_the_secret_ports(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    memory = MemorySecretStore()
+    monkeypatch.setattr("knockgui.cli.inventory.KeyringSecretStore", lambda: memory)
+    run(capsys, "add", "Loop", "--host", "127.0.0.1", "--sequence", "23456:udp 34567:tcp")
+    code, out, err = run(capsys, "knock", "loop", "-v")
+    assert code == 0, err
+    assert "step 2 of 2 sent: tcp" in err
+    assert "23456" not in out + err and "34567" not in out + err
