@@ -240,3 +240,18 @@ def test_group_filter_and_copy_host(qtbot, config_dir) -> None:
     assert window.proxy.rowCount() == 1 and window.selected_router().name == "b"
     window.acts.copy_host.trigger()
     assert QGuiApplication.clipboard().text() == "192.0.2.2"
+
+
+def test_a_core_error_is_its_sentence_beside_the_router(qtbot, config_dir, demo_router, tmp_path, monkeypatch) -> None:
+    empty_bin = tmp_path / "empty-bin"
+    empty_bin.mkdir()
+    monkeypatch.setenv("PATH", str(empty_bin))  # no Winbox anywhere
+    inventory = Inventory.open(config_dir, MemorySecretStore())
+    inventory.add(Router(name="no-client", host="127.0.0.1", timeout_s=1.0), RouterSecret(demo_router.sequence))
+    window = make_window(qtbot, inventory, config_dir)
+    window.connect_selected()
+    wait_idle(qtbot, window)
+    text = result_of(window, "no-client")
+    assert text.startswith("Winbox was not found: set its path in Settings")
+    assert "Traceback" not in text
+    assert window.statusBar().currentMessage() == f"no-client: {text.rsplit(', ', 1)[0]}"

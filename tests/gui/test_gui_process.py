@@ -1,0 +1,59 @@
+"""The real program under Xvfb: ``knockgui --config-dir DIR`` driven with xdotool (Ctrl+F, type, Enter).
+
+The router's secret is in a real gnome-keyring (private D-Bus); the knock goes to the namespace router
+with the seed's rules; Winbox is the recording stand-in on PATH.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from knockgui.core.model import Router
+from knockgui.core.secrets import KeyringSecretStore, RouterSecret
+from knockgui.core.sequence import parse_sequence
+from knockgui.core.store import Inventory
+from tests.testbed import recorder
+from tests.testbed.netns import wait_for
+
+
+def test_ctrl_f_type_enter_launches_winbox_for_the_right_router(
+    tmp_path, seed_router, secret_service, xdisplay, recorder_bin
+) -> None:
+    _bin_dir, records = recorder_bin
+    folder = tmp_path / "cfg"
+    inventory = Inventory.open(folder, KeyringSecretStore())
+    seed = RouterSecret(parse_sequence("1337:tcp 17954:udp"))
+    inventory.add(Router(name="Other site", host="127.0.0.1", group="decoys", timeout_s=1.0), seed)
+    inventory.add(Router(name="Seed router", host=seed_router.router4, group="lab", timeout_s=3.0), seed)
+    inventory.add(Router(name="Spare", host="127.0.0.2", group="decoys", timeout_s=1.0), seed)
+
+    program = Path(sys.executable).parent / "knockgui"
+    env = {
+        **secret_service.env(),
+        "PATH": os.environ["PATH"],
+        "KG_RECORD_DIR": str(records),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.SecretService.Keyring",
+        "KNOCKGUI_CONFIG_DIR": str(tmp_path / "not-this-one"),  # --config-dir wins
+    }
+    log = (tmp_path / "knockgui.log").open("wb")
+    proc = xdisplay.spawn(
+        [str(program), "--config-dir", str(folder)], env=env, session_bus=False, stdout=log, stderr=log
+    )
+    try:
+        window = xdisplay.wait_window("^knockgui", timeout=20)
+        assert str(folder) in xdisplay.window_name(window)
+        xdisplay.xdotool("windowfocus", "--sync", str(window))
+        xdisplay.xdotool("key", "ctrl+f")
+        xdisplay.xdotool("type", "--delay", "20", "seed")
+        xdisplay.xdotool("key", "Return")
+        assert wait_for(lambda: recorder.records(records), timeout=15), (tmp_path / "knockgui.log").read_text()
+        record = recorder.records(records)[0]
+        assert record["name"] == "WinBox"
+        assert record["argv"] == [seed_router.router4]
+        assert proc.poll() is None  # still running
+    finally:
+        xdisplay.stop(proc)
+        log.close()
+    assert seed_router.counters()["knock1_4"] == 1
