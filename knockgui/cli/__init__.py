@@ -18,8 +18,36 @@ def fail(message: str) -> None:
     print(f"{PROG}: {message}", file=sys.stderr)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from knockgui.cli import connect, inventory, knock, links, selftest
+# Commands whose module alone is imported when the command line names them, so that e.g. a scripted
+# `knockgui-cli knock` does not pay for importing every other command's dependencies. Any other
+# command line (including --help) builds the full parser. Values are modules of knockgui.cli.
+FAST_COMMANDS: dict[str, str] = {"knock": "knock"}
+
+
+def _named_command(argv: Sequence[str]) -> str | None:
+    """The COMMAND of a command line, when it is in FAST_COMMANDS (skipping --config-dir DIR)."""
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--config-dir":
+            i += 2
+        elif arg.startswith("--config-dir="):
+            i += 1
+        else:
+            return arg if arg in FAST_COMMANDS else None
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The CLI's parser; ``only`` (a FAST_COMMANDS key) registers just that command's module."""
+    if only is not None:
+        import importlib
+
+        modules = [importlib.import_module(f"knockgui.cli.{FAST_COMMANDS[only]}")]
+    else:
+        from knockgui.cli import connect, inventory, knock, links, selftest
+
+        modules = [knock, inventory, connect, links, selftest]
 
     parser = argparse.ArgumentParser(prog=PROG, description="Knock, check and connect to MikroTik routers.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
@@ -30,13 +58,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder of the router inventory and settings (default: KNOCKGUI_CONFIG_DIR or the OS's)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (knock, inventory, connect, links, selftest):
+    for module in modules:
         module.register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_named_command(argv))
     args = parser.parse_args(argv)
     try:
         code: int = args.func(args)
