@@ -6,7 +6,8 @@
 * A file that cannot be read, is not JSON, or has an unknown schema is never overwritten: it is moved
   aside as ``routers.json.corrupt-YYYYmmdd-HHMMSS`` and :attr:`Inventory.warning` says so. When only
   some entries are damaged, the file is copied aside, the good entries load, and the warning says so.
-* Before each change the file is re-read if another program (the CLI, a second window) changed it.
+* Each change holds a lock file (``.routers.json.lock``) and first re-reads the file if another
+  program (the CLI, a second window) changed it, so concurrent changes are not lost.
 * Names are unique ignoring case. Secrets are keyed by the router's id, so renaming keeps them.
 """
 
@@ -23,7 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from knockgui.core.atomic import atomic_write
+from knockgui.core.atomic import atomic_write, file_lock
 from knockgui.core.errors import ConfigError, InputError, KnockguiError, NotFoundError
 from knockgui.core.model import Router
 from knockgui.core.secrets import RouterSecret, SecretStore
@@ -232,7 +233,7 @@ class Inventory:
 
     def add(self, router: Router, secret: RouterSecret) -> Router:
         """Add a router and store its secret. InputError for bad fields or a name in use."""
-        with self._lock:
+        with self._lock, file_lock(self.path):
             router = check_router(router)
             self._refresh()
             self._check_unique(router, self._routers)
@@ -249,7 +250,7 @@ class Inventory:
 
     def update(self, router: Router, secret: RouterSecret | None = None) -> Router:
         """Replace the router with the same id (rename keeps the secret); store ``secret`` if given."""
-        with self._lock:
+        with self._lock, file_lock(self.path):
             router = check_router(router)
             self._refresh()
             if router.id not in self._by_id:
@@ -274,7 +275,7 @@ class Inventory:
 
     def remove(self, name: str) -> None:
         """Remove the router and delete its secret (the secret first, so none is left behind)."""
-        with self._lock:
+        with self._lock, file_lock(self.path):
             self._refresh()
             router = self.find(name)
             self.secrets.delete(router.id)
@@ -286,7 +287,7 @@ class Inventory:
         Secrets given are stored first; if anything fails, the secrets stored here are put back as
         they were and the file is unchanged.
         """
-        with self._lock:
+        with self._lock, file_lock(self.path):
             self._refresh()
             checked = [(check_router(r), s) for r, s in items]
             merged = dict(self._by_id)

@@ -272,7 +272,7 @@ def test_interrupted_write_leaves_old_or_new_file(
             inv.add(Router("New", "10.0.0.2"), secret())
     assert "unchanged" in err.value.message or "permissions" in err.value.message
     assert path.read_bytes() == before
-    assert [p.name for p in config_dir.iterdir()] == [FILE_NAME]  # no temporary file left
+    assert sorted(p.name for p in config_dir.iterdir()) == [f".{FILE_NAME}.lock", FILE_NAME]  # no temporary file
     assert [r.name for r in make(config_dir, store).routers] == ["Old"]
     assert len(store.entries) == 1  # the new router's secret was taken back
 
@@ -350,3 +350,22 @@ def test_loader_survives_fuzzed_input(tmp_path_factory: pytest.TempPathFactory, 
         assert list(folder.glob(f"{FILE_NAME}.corrupt-*"))
     inv.add(Router("fresh-name-xyz", "10.0.0.1"), secret())
     assert Inventory.open(folder, MemorySecretStore()).find("fresh-name-xyz")
+
+
+WRITER = r"""
+import sys
+from pathlib import Path
+from knockgui.core.model import Router
+from knockgui.core.secrets import MemorySecretStore, RouterSecret
+from knockgui.core.sequence import parse_sequence
+from knockgui.core.store import Inventory
+inv = Inventory.open(Path(sys.argv[1]), MemorySecretStore())
+for i in range(15):
+    inv.add(Router(f"{sys.argv[2]}-{i}", "10.0.0.1"), RouterSecret(parse_sequence("2345:tcp")))
+"""
+
+
+def test_two_programs_adding_at_once_lose_nothing(config_dir: Path) -> None:
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(config_dir), tag]) for tag in ("gui", "cli")]
+    assert [p.wait(timeout=60) for p in procs] == [0, 0]
+    assert len(make(config_dir).routers) == 30
