@@ -12,12 +12,12 @@ Ways to send, tried in order:
   ``net.ipv4.ping_group_range``), then a raw socket (root / administrator), else
   :class:`PermissionProblem` saying what to change.
 * Windows: ``IcmpSendEcho`` / ``Icmp6SendEcho2`` from iphlpapi.dll (no administrator rights needed).
-  ``platform`` and ``dll`` are parameters so this path is testable anywhere with a stand-in DLL.
+  ``platform`` and ``dll`` are parameters so this path is testable anywhere with a stand-in DLL
+  (the ctypes code lives in icmp_win.py, imported only on that path).
 """
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import os
 import socket
@@ -30,9 +30,6 @@ from knockgui.core.errors import NetworkError, PermissionProblem
 
 ECHO_REQUEST_V4 = 8
 ECHO_REQUEST_V6 = 128
-WINDOWS_WAIT_MS = 20  # IcmpSendEcho blocks for replies; a knock needs none, so wait as little as possible
-WINDOWS_TIMED_OUT = 11010  # IP_REQ_TIMED_OUT: no reply, which is normal for a knock
-WINDOWS_AF_INET6 = 23
 
 _DENIED = (errno.EACCES, errno.EPERM)
 _UNSUPPORTED = (errno.EPROTONOSUPPORT, errno.EAFNOSUPPORT, errno.ESOCKTNOSUPPORT, errno.EINVAL)
@@ -113,83 +110,12 @@ def send_echo(
     "iphlpapi"). Raises PermissionProblem when no way is allowed, NetworkError when sending failed."""
     v6 = family == socket.AF_INET6
     if platform == "win32":
-        _send_windows(v6, str(sockaddr[0]), payload, dll, get_last_error)
+        from knockgui.core.icmp_win import send_windows  # ctypes only where it is needed
+
+        send_windows(v6, str(sockaddr[0]), payload, dll, get_last_error)
         return "iphlpapi"
     kinds = {"dgram": socket.SOCK_DGRAM, "raw": socket.SOCK_RAW}
     for method in methods:
         if _try_socket(family, kinds[method], v6, sockaddr, payload, seq):
             return method
     raise PermissionProblem(permission_message(platform))
-
-
-def _load_iphlpapi() -> tuple[Any, Callable[[], int]]:
-    win_dll = getattr(ctypes, "WinDLL", None)
-    if win_dll is None:
-        raise PermissionProblem("The Windows ICMP service (iphlpapi.dll) is not available on this system.")
-    try:
-        dll = win_dll("iphlpapi.dll", use_last_error=True)
-    except OSError:
-        raise PermissionProblem(
-            "The Windows ICMP service (iphlpapi.dll) could not be loaded: repair Windows networking."
-        ) from None
-    get_error: Callable[[], int] = getattr(ctypes, "get_last_error")  # noqa: B009 (Windows only)
-    return dll, get_error
-
-
-class _SockaddrIn6(ctypes.Structure):
-    # Windows' ULONG is 32 bits (LLP64): c_uint32, not c_ulong, keeps the layout right on any build host.
-    _fields_ = (
-        ("sin6_family", ctypes.c_ushort),
-        ("sin6_port", ctypes.c_ushort),
-        ("sin6_flowinfo", ctypes.c_uint32),
-        ("sin6_addr", ctypes.c_ubyte * 16),
-        ("sin6_scope_id", ctypes.c_uint32),
-    )
-
-
-def _sockaddr_in6(address: str) -> _SockaddrIn6:
-    text, _, scope = address.partition("%")
-    out = _SockaddrIn6()
-    out.sin6_family = WINDOWS_AF_INET6
-    out.sin6_addr[:] = list(socket.inet_pton(socket.AF_INET6, text))
-    out.sin6_scope_id = int(scope) if scope.isdigit() else 0
-    return out
-
-
-def _send_windows(v6: bool, address: str, payload: bytes, dll: Any, get_last_error: Callable[[], int] | None) -> None:
-    if dll is None:
-        dll, loaded_error = _load_iphlpapi()
-        get_last_error = get_last_error or loaded_error
-    last_error = get_last_error or (lambda: 0)
-    handle_type = ctypes.c_void_p
-    create = dll.Icmp6CreateFile if v6 else dll.IcmpCreateFile
-    create.restype = handle_type
-    handle = create()
-    if handle in (None, 0, ctypes.c_void_p(-1).value):
-        raise PermissionProblem(permission_message("win32"))
-    request = ctypes.create_string_buffer(payload, len(payload)) if payload else ctypes.create_string_buffer(1)
-    reply_size = len(payload) + 8 + 256  # an echo-reply structure, the data and an ICMP error
-    reply = ctypes.create_string_buffer(reply_size)
-    try:
-        if v6:
-            source = _SockaddrIn6()
-            source.sin6_family = WINDOWS_AF_INET6
-            dest = _sockaddr_in6(address)
-            answers = dll.Icmp6SendEcho2(
-                handle_type(handle), None, None, None, ctypes.byref(source), ctypes.byref(dest),
-                request, len(payload), None, reply, reply_size, WINDOWS_WAIT_MS,
-            )  # fmt: skip
-        else:
-            dest_v4 = ctypes.c_uint32(int.from_bytes(socket.inet_aton(address), "little"))
-            answers = dll.IcmpSendEcho(
-                handle_type(handle), dest_v4, request, len(payload), None, reply, reply_size, WINDOWS_WAIT_MS
-            )
-        if not answers:
-            code = last_error()
-            if code not in (0, WINDOWS_TIMED_OUT):
-                raise NetworkError(
-                    f"Windows could not send the ICMP knock to {address} (error {code}): "
-                    "check your network connection and the address."
-                )
-    finally:
-        dll.IcmpCloseHandle(handle_type(handle))
