@@ -1,0 +1,188 @@
+"""GUI benchmarks: start-up to the first painted window with 1,000 routers, and filtering 5,000 routers.
+
+Start-up: the real ``create_main_window`` (inventory of 1,000 routers in a temporary config folder)
+against a bare PySide6 window, each measured in a fresh process from spawn to the first paint event
+(offscreen platform), median of several runs; goal: within 1.5x of the bare window.
+Filtering: typing into the real main window's filter box over 5,000 routers, per keystroke, against
+Qt's own C++ filter (QStandardItemModel + QSortFilterProxyModel.setFilterFixedString) in the same run;
+goal: under 30 ms a keystroke.
+
+    .venv/bin/python benchmarks/bench_gui.py [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CHILD = r"""
+import sys, time
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication, QMainWindow, QLabel
+app = QApplication([])
+class FirstPaint(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint:
+            print(time.time(), flush=True)
+            app.exit(0)
+        return False
+if sys.argv[1] == "bare":
+    window = QMainWindow()
+    window.setWindowTitle("bare")
+    window.setCentralWidget(QLabel("bare window"))
+    window.resize(900, 520)
+else:
+    from knockgui.gui.app import build_parser, create_main_window
+    started = create_main_window(build_parser().parse_args(["--config-dir", sys.argv[2]]))
+    window = started.window
+catcher = FirstPaint()
+window.installEventFilter(catcher)
+window.show()
+app.exec()
+"""
+
+
+def write_inventory(folder: Path, count: int) -> None:
+    from knockgui.core.model import Router
+    from knockgui.core.secrets import MemorySecretStore, RouterSecret
+    from knockgui.core.sequence import parse_sequence
+    from knockgui.core.store import Inventory
+
+    inventory = Inventory.open(folder, MemorySecretStore())
+    secret = RouterSecret(parse_sequence("1337:tcp 17954:udp"))
+    items = [
+        (Router(name=f"router-{i:05d}", host=f"10.{i // 250}.{i % 250}.1", group=f"site{i % 40}"), secret)
+        for i in range(count)
+    ]
+    inventory.upsert_many(items)
+
+
+def startup_ms(kind: str, folder: Path, env: dict[str, str]) -> float:
+    start = time.time()
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, kind, str(folder)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    return (float(out.split()[0]) - start) * 1000
+
+
+def bench_startup(runs: int) -> None:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        env["HOME"] = tmp
+        write_inventory(folder, 1000)
+        startup_ms("bare", folder, env)  # warm the file cache
+        startup_ms("knockgui", folder, env)
+        bare = [startup_ms("bare", folder, env) for _ in range(runs)]
+        app = [startup_ms("knockgui", folder, env) for _ in range(runs)]
+    b, a = statistics.median(bare), statistics.median(app)
+    print(
+        f"start-up to first paint, median of {runs}: bare PySide6 window {b:.0f} ms, knockgui with 1,000 routers {a:.0f} ms"
+    )
+    print(f"  ratio {a / b:.2f}x (goal <= 1.5x): {'OK' if a / b <= 1.5 else 'MISSED'}")
+
+
+def bench_filter() -> None:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSortFilterProxyModel, Qt
+    from PySide6.QtGui import QStandardItem, QStandardItemModel
+    from PySide6.QtWidgets import QApplication, QTableView
+
+    from knockgui.core.model import Router
+    from knockgui.core.secrets import MemorySecretStore
+    from knockgui.core.settings import Settings
+    from knockgui.core.store import Inventory
+    from knockgui.gui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    routers = [
+        Router(name=f"router-{i:05d}", host=f"10.{i // 250}.{i % 250}.1", group=f"site{i % 40}") for i in range(5000)
+    ]
+    words = [
+        "r",
+        "ro",
+        "rou",
+        "router-0",
+        "router-01",
+        "router-012",
+        "router-0123",
+        "router-012",
+        "router-0",
+        "",
+        "s",
+        "site",
+        "site3",
+        "site39",
+        "10.1",
+        "",
+    ]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        inventory = Inventory.open(Path(tmp), MemorySecretStore())
+        inventory._set_routers(routers)  # in memory only: the benchmark measures the window, not the file
+        window = MainWindow(inventory, Settings(), Path(tmp))
+        window.show()
+        app.processEvents()
+        ours = []
+        for text in words:
+            start = time.perf_counter()
+            window.filter.setText(text)
+            app.processEvents()
+            ours.append((time.perf_counter() - start) * 1000)
+        window.close()
+
+    model = QStandardItemModel(len(routers), 5)
+    for row, r in enumerate(routers):
+        for col, value in enumerate((r.name, r.host, r.group, "winbox 8291", "")):
+            model.setItem(row, col, QStandardItem(value))
+    proxy = QSortFilterProxyModel()
+    proxy.setSourceModel(model)
+    proxy.setFilterKeyColumn(-1)
+    proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+    view = QTableView()
+    view.setModel(proxy)
+    view.setSortingEnabled(True)
+    view.show()
+    app.processEvents()
+    qt = []
+    for text in words:
+        start = time.perf_counter()
+        proxy.setFilterFixedString(text)
+        app.processEvents()
+        qt.append((time.perf_counter() - start) * 1000)
+    view.close()
+    print(f"filtering 5,000 routers, {len(words)} keystrokes in the main window's filter box:")
+    print(
+        f"  knockgui: median {statistics.median(ours):.1f} ms, worst {max(ours):.1f} ms (goal < 30 ms): {'OK' if max(ours) < 30 else 'MISSED'}"
+    )
+    print(
+        f"  Qt's C++ filter on a QStandardItemModel, same keystrokes: median {statistics.median(qt):.1f} ms, worst {max(qt):.1f} ms"
+    )
+    print(f"  ratio of medians knockgui / Qt C++: {statistics.median(ours) / statistics.median(qt):.2f}x")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    bench_startup(args.runs)
+    bench_filter()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
