@@ -1,0 +1,72 @@
+"""``knockgui --demo``: the simulated loopback router follows the seed's rules, and the demo window works."""
+
+from __future__ import annotations
+
+import time
+import urllib.request
+
+from knockgui.core.knock import knock
+from knockgui.core.probe import CheckState, check_port
+from knockgui.core.secrets import MemorySecretStore
+from knockgui.core.sequence import Sequence
+from knockgui.gui.app import build_parser, create_main_window
+from knockgui.gui.demo import DEMO_NAME, DemoRouter
+from tests.gui.test_main_window import result_of, wait_idle
+from tests.testbed import recorder
+
+
+def test_closed_until_the_right_sequence_then_open_and_serving() -> None:
+    with DemoRouter() as demo:
+        port = demo.management_port
+        assert check_port("127.0.0.1", port, timeout=0.5).state is CheckState.NO_ANSWER  # dropped, like the seed
+        swapped = Sequence(tuple(reversed(demo.sequence.steps)))
+        assert knock("127.0.0.1", swapped, check_port=port, timeout=0.5).check.state is CheckState.NO_ANSWER
+        first_only = Sequence(demo.sequence.steps[:1])
+        assert knock("127.0.0.1", first_only, check_port=port, timeout=0.5).check.state is CheckState.NO_ANSWER
+        assert demo.stage_of("127.0.0.1") == 1
+        result = knock("127.0.0.1", demo.sequence, check_port=port, timeout=3)
+        assert result.check.state is CheckState.OPEN
+        assert demo.is_open_for("127.0.0.1")
+        page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=3).read()
+        assert b"knockgui demo router" in page
+
+
+def test_stage_timeout_and_open_timeout_expire() -> None:
+    with DemoRouter(stage_timeout=0.3, open_timeout=0.6) as demo:
+        port = demo.management_port
+        slow = demo.sequence.with_delay(600)  # the second step comes after stage 1 expired
+        assert knock("127.0.0.1", slow, check_port=port, timeout=0.5).check.state is CheckState.NO_ANSWER
+        assert knock("127.0.0.1", demo.sequence, check_port=port, timeout=3).check.state is CheckState.OPEN
+        time.sleep(1.0)  # the open list entry expires: dropped again
+        assert not demo.is_open_for("127.0.0.1")
+        assert check_port("127.0.0.1", port, timeout=0.5).state is CheckState.NO_ANSWER
+        assert knock("127.0.0.1", demo.sequence, check_port=port, timeout=3).check.state is CheckState.OPEN
+
+
+def test_demo_window_knocks_and_opens_the_demo_page(qtbot, recorder_bin) -> None:
+    _bin, records = recorder_bin
+    started = create_main_window(build_parser().parse_args(["--demo"]))
+    window = started.window
+    qtbot.addWidget(window)
+    try:
+        assert window.windowTitle().startswith("knockgui demo")
+        assert isinstance(window.inventory.secrets, MemorySecretStore)  # never the user's keyring
+        assert started.config_dir.is_dir()
+        window.show()
+        qtbot.waitUntil(lambda: "memory" in window.keyring_label.text())
+        names = [r.name for r in window.model.routers]
+        assert DEMO_NAME in names and len(names) > 1
+        window.focus_filter()
+        qtbot.keyClicks(window.filter, "loopback")
+        assert window.selected_router().name == DEMO_NAME
+        window.connect_selected()
+        wait_idle(qtbot, window)
+        assert result_of(window, DEMO_NAME).startswith("open in ")
+        qtbot.waitUntil(lambda: len(recorder.records(records)) == 1, timeout=10000)
+        url = recorder.records(records)[0]["argv"][-1]
+        assert url.startswith("http://127.0.0.1:")
+        assert b"knockgui demo router" in urllib.request.urlopen(url, timeout=3).read()
+    finally:
+        window.close()
+        started.close()
+    assert not started.config_dir.exists()
