@@ -86,6 +86,17 @@ def parse_tree(text: str) -> list[XWindow]:
     return out
 
 
+def docked_icons(display: str) -> list[XWindow]:
+    """Windows docked in trayer's ``panel`` on ``display`` (for a child process that only knows DISPLAY)."""
+    env = {**os.environ, "DISPLAY": display}
+    root = subprocess.run(["xwininfo", "-root", "-tree"], env=env, capture_output=True, text=True, timeout=15).stdout
+    panels = [w for w in parse_tree(root) if w.name == "panel" and "trayer" in w.wm_class]
+    if not panels:
+        return []
+    out = subprocess.run(["xwininfo", "-tree", "-id", str(panels[0].id)], env=env, capture_output=True, text=True)
+    return [w for w in parse_tree(out.stdout) if w.wm_class and w.id != panels[0].id]
+
+
 class XDisplay:
     """A private Xvfb display (plus trayer when ``tray=True``). Use as a context manager or call close()."""
 
