@@ -15,11 +15,13 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TextIO
 
 from knockgui.core.errors import InputError
 
+TYPE_CHECKING = False  # typing is imported by type checkers only: it costs the CLI's start-up time
 if TYPE_CHECKING:
+    from typing import Any, TextIO
+
     from knockgui.core.knock import Progress
     from knockgui.core.sequence import Sequence
 

@@ -11,9 +11,12 @@ import socket
 import threading
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from knockgui.core.errors import CancelledError, InputError, ResolveError
+
+TYPE_CHECKING = False  # typing is imported by type checkers only: it costs the CLI's start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 CANCEL_POLL_S = 0.05  # how often a waiting resolve looks at the cancel event
 
@@ -77,7 +80,9 @@ def _resolves_at_all(name: str) -> bool:
 
 def _lookup(host: str, name: str, family: Family) -> Target:
     try:
-        infos = socket.getaddrinfo(name, None, family.socket_family, socket.SOCK_STREAM)
+        # An ASCII name goes as bytes: the same lookup, without importing the IDNA codec.
+        query: str | bytes = name.encode("ascii") if name.isascii() else name
+        infos = socket.getaddrinfo(query, None, family.socket_family, socket.SOCK_STREAM)
     except UnicodeError:
         raise InputError(f'"{host}" is not a valid host name: check its spelling.') from None
     except socket.gaierror as exc:
