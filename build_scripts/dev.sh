@@ -19,6 +19,7 @@ APT_PACKAGES=(
     libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-render-util0 libxcb-shape0
     libxcb-randr0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1
     libdbus-1-3 libglib2.0-0
+    binutils wine wine64
 )
 
 as_root() {
