@@ -31,10 +31,10 @@ import socket
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from knockgui.core.model import Router, Service
+from knockgui.core.model import Router, Service, new_id
 from knockgui.core.secrets import MemorySecretStore, RouterSecret
 from knockgui.core.sequence import Protocol, Sequence, Step
 from knockgui.core.store import Inventory
@@ -46,6 +46,7 @@ PAGE = (
     b"would be on a real MikroTik router.</p>"
 )
 DEMO_NAME = "Demo router (loopback)"
+DEMO_WRONG_NAME = "Demo, wrong sequence (loopback)"
 
 
 @dataclass
@@ -232,7 +233,8 @@ class Demo:
 
 
 def demo_entries(router: DemoRouter) -> list[tuple[Router, RouterSecret]]:
-    """The demo's list: the live loopback router, plus examples on documentation addresses (never knocked)."""
+    """The demo's list: the loopback router (right and swapped sequence), and examples on documentation
+    addresses (192.0.2.0/24 and friends: they do not exist; knocking them just ends in "no answer")."""
     live = Router(
         name=DEMO_NAME,
         host=LOOPBACK,
@@ -242,13 +244,20 @@ def demo_entries(router: DemoRouter) -> list[tuple[Router, RouterSecret]]:
         timeout_s=3.0,
         notes="A simulated router inside knockgui: double-click it to knock, check and open its page.",
     )
+    wrong = replace(
+        live,
+        name=DEMO_WRONG_NAME,
+        id=new_id(),
+        notes="The demo router with its two knock steps swapped: the port stays closed and knockgui says why.",
+    )
     examples = [
         ("Branch office gateway", "192.0.2.1", "Branches", Service.WINBOX, ""),
         ("Warehouse AP", "192.0.2.17", "Branches", Service.SSH, "admin"),
         ("Core router", "198.51.100.1", "Core", Service.WINBOX, ""),
         ("Lab hEX", "203.0.113.9", "Lab", Service.TELNET, ""),
     ]
-    entries = [(live, RouterSecret(router.sequence))]
+    swapped = Sequence(tuple(reversed(router.sequence.steps)))
+    entries = [(live, RouterSecret(router.sequence)), (wrong, RouterSecret(swapped))]
     example_secret = RouterSecret(Sequence((Step(Protocol.TCP, port=1337), Step(Protocol.UDP, port=17954))))
     for name, host, group, service, user in examples:
         note = "An example entry on a documentation address: it does not exist and is never reachable."
@@ -265,7 +274,7 @@ def start_demo(examples: bool = True) -> Demo:
     try:
         inventory = Inventory.open(config_dir, MemorySecretStore())
         entries = demo_entries(router)
-        for entry, secret in entries if examples else entries[:1]:
+        for entry, secret in entries if examples else entries[:2]:
             inventory.add(entry, secret)
     except BaseException:
         router.close()

@@ -105,7 +105,7 @@ class MainWindow(EditingMixin, QMainWindow):
         self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(Column.RESULT, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((Column.NAME, 190), (Column.HOST, 150), (Column.GROUP, 110), (Column.SERVICE, 100)):
+        for column, width in ((Column.NAME, 230), (Column.HOST, 130), (Column.GROUP, 100), (Column.SERVICE, 110)):
             self.view.setColumnWidth(column, width)
         self.view.doubleClicked.connect(lambda _index: self.connect_selected())
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -219,7 +219,8 @@ class MainWindow(EditingMixin, QMainWindow):
         self._selection_changed()
 
     def _filter_changed(self, text: str) -> None:
-        keep = self.selected_router() if self._user_moved else None
+        # Typing selects the first match unless the user moved the selection; clearing keeps it.
+        keep = self.selected_router() if self._user_moved or not text else None
         self.proxy.set_filter_text(text)
         self._select(keep.id if keep else None)
         if keep is None or self.selected_router() != keep:
@@ -299,10 +300,10 @@ class MainWindow(EditingMixin, QMainWindow):
         menu.exec(self.view.viewport().mapToGlobal(pos))
 
     # --- knock flow --------------------------------------------------------------------------
-    def report(self, router: Router, text: str, kind: StatusKind) -> None:
+    def report(self, router: Router, text: str, kind: StatusKind, detail: str = "") -> None:
         """The one place a router's outcome is shown: its Result cell and the status bar."""
-        self.model.set_status(router.id, text, kind)
-        self.statusBar().showMessage(f"{router.name}: {text}")
+        self.model.set_status(router.id, text, kind, detail=detail)
+        self.statusBar().showMessage(f"{router.name}: {text}" + (f"; {detail}" if detail else ""))
 
     def connect_selected(self, launch: bool = True) -> None:
         routers = self.selected_routers() if self.view.hasFocus() else []
@@ -347,11 +348,12 @@ class MainWindow(EditingMixin, QMainWindow):
         if router is None:
             return
         timeout = self._timeouts.pop(key, None)
+        detail = ""
         if hasattr(result, "knock"):
-            text, kind = connect_result_status(result, timeout)
+            text, kind, detail = connect_result_status(result, timeout)
         else:
             text, kind = knock_result_status(result, timeout)
-        self.report(router, text, kind)
+        self.report(router, text, kind, detail)
 
     def _on_failed(self, key: str, message: str) -> None:
         router = self._router(key)

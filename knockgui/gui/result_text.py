@@ -32,7 +32,10 @@ def knock_result_status(result: Any, timeout_s: float | None = None) -> tuple[st
     state = str(getattr(raw, "name", raw)).upper()  # CheckState member name: OPEN, NO_ANSWER...
     if state == "OPEN":
         latency = getattr(check, "latency_ms", None)
-        text = f"open in {latency:.0f} ms" if latency is not None else "open"
+        if latency is None:
+            text = "open"
+        else:
+            text = f"open in {latency:.1f} ms" if latency < 10 else f"open in {latency:.0f} ms"
         return text, StatusKind.OK
     if state == "NO_ANSWER" and timeout_s:
         return f"no answer after {_seconds(timeout_s)}", StatusKind.FAILED
@@ -42,14 +45,14 @@ def knock_result_status(result: Any, timeout_s: float | None = None) -> tuple[st
     return str(message), StatusKind.FAILED
 
 
-def connect_result_status(result: Any, timeout_s: float | None = None) -> tuple[str, StatusKind]:
-    """Text and kind for a ConnectResult: the knock's text, plus what was launched."""
+def connect_result_status(result: Any, timeout_s: float | None = None) -> tuple[str, StatusKind, str]:
+    """Text, kind and detail for a ConnectResult: the knock's text, and what was started (the detail)."""
     knock = getattr(result, "knock", None)
     text, kind = knock_result_status(knock, timeout_s) if knock is not None else ("", StatusKind.OK)
     launched = getattr(result, "launched", None)
-    if launched is not None and kind is StatusKind.OK:
-        what = getattr(launched, "description", "") or "launched"
-        return (f"{text}; {what}" if text else what), StatusKind.OK
-    if kind is StatusKind.OK and not text:
-        return str(getattr(result, "message", "done")), StatusKind.OK
-    return text, kind
+    pid = getattr(result, "pid", None)
+    if kind is StatusKind.OK and launched is not None and pid is not None:
+        return text, kind, "started " + (getattr(launched, "description", "") or "the client")
+    if kind is StatusKind.OK and launched is not None:  # the port opened but the client did not start
+        return str(getattr(result, "message", "") or text), StatusKind.FAILED, ""
+    return text, kind, ""

@@ -61,6 +61,7 @@ class RowStatus:
     text: str
     kind: StatusKind
     at: float  # time.time()
+    detail: str = ""  # shown after the time, e.g. what was launched
 
 
 _COLOURS = {
@@ -130,11 +131,13 @@ class RouterTableModel(QAbstractTableModel):
     def status(self, router_id: str) -> RowStatus | None:
         return self._status.get(router_id)
 
-    def set_status(self, router_id: str, text: str, kind: StatusKind, at: float | None = None) -> None:
+    def set_status(
+        self, router_id: str, text: str, kind: StatusKind, at: float | None = None, detail: str = ""
+    ) -> None:
         row = self.row_of(router_id)
         if row < 0:
             return
-        self._status[router_id] = RowStatus(text, kind, time.time() if at is None else at)
+        self._status[router_id] = RowStatus(text, kind, time.time() if at is None else at, detail)
         index = self.index(row, Column.RESULT)
         self.dataChanged.emit(index, index)
 
@@ -193,9 +196,12 @@ class RouterTableModel(QAbstractTableModel):
             status = self._status.get(router.id)
             if status is None:
                 return ""
-            if status.kind is StatusKind.BUSY or role == Qt.ItemDataRole.ToolTipRole:
+            if status.kind is StatusKind.BUSY:
                 return status.text
-            return f"{status.text}, {clock(status.at)}"
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"{status.text} ({status.detail})" if status.detail else status.text
+            detail = f" — {status.detail}" if status.detail else ""
+            return f"{status.text}, {clock(status.at)}{detail}"
         if role == SORT_ROLE:
             return self.sort_key(router, column)
         if role == Qt.ItemDataRole.ForegroundRole and column == Column.RESULT:
