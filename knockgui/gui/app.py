@@ -94,6 +94,11 @@ def main(argv: list[str] | None = None) -> int:
 
     app = QApplication.instance() or QApplication([APP_NAME, *args_list])
     app.setApplicationName(APP_NAME)
+    from PySide6.QtGui import QIcon
+
+    from knockgui.core.resources import icon_png_path
+
+    QApplication.setWindowIcon(QIcon(str(icon_png_path())))  # the app icon, from package data (PACKAGING)
     errors.install()
     started = create_main_window(args)
     window = started.window
