@@ -50,9 +50,12 @@ class EditingMixin:
         from knockgui.gui.router_dialog import RouterDialog
 
         taken = {r.name for r in self.inventory.routers}
+        shown = router
+        if copy and router is not None:  # every field prefilled, a new id and name, saved as a new router
+            shown = dataclasses.replace(router, name=self._copy_name(router.name, taken), id=new_id())
         dialog = RouterDialog(
             self._parent(),
-            None if copy else router,
+            shown,
             secret,
             error,
             self.model.groups(),
@@ -60,12 +63,7 @@ class EditingMixin:
             self.settings.default_timeout_s,
         )
         if copy and router is not None:
-            dialog.name.setText(f"{router.name} (copy)")
-            for field in ("host", "user", "command"):
-                getattr(dialog, field).setText(getattr(router, field))
-            dialog.group.setCurrentText(router.group)
-            dialog.service.setCurrentIndex(dialog.service.findData(router.service))
-            dialog.port.setValue(router.port or 0)
+            dialog.setWindowTitle(f"knockgui: duplicate {router.name}")
         if not dialog.exec():
             return
         try:
@@ -84,6 +82,14 @@ class EditingMixin:
         self.refresh()
         self._select(saved.id)
         self.statusBar().showMessage(f"{saved.name}: saved")
+
+    @staticmethod
+    def _copy_name(name: str, taken: set[str]) -> str:
+        folded = {t.casefold() for t in taken}
+        candidate, number = f"{name} (copy)", 2
+        while candidate.casefold() in folded:
+            candidate, number = f"{name} (copy {number})", number + 1
+        return candidate
 
     def _secret_of(self, router: Router) -> tuple[RouterSecret | None, str]:
         try:

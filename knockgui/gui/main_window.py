@@ -221,7 +221,9 @@ class MainWindow(EditingMixin, QMainWindow):
     def _filter_changed(self, text: str) -> None:
         # Typing selects the first match unless the user moved the selection; clearing keeps it.
         keep = self.selected_router() if self._user_moved or not text else None
+        self._programmatic = True  # the proxy's reset clears the selection: not the user's doing
         self.proxy.set_filter_text(text)
+        self._programmatic = False
         self._select(keep.id if keep else None)
         if keep is None or self.selected_router() != keep:
             self._user_moved = False
@@ -244,8 +246,8 @@ class MainWindow(EditingMixin, QMainWindow):
         return [self.proxy.router(r) for r in rows]
 
     def _selection_changed(self, *_args: Any) -> None:
-        if not getattr(self, "_programmatic", False) and (self.view.hasFocus() or self.filter.hasFocus()):
-            self._user_moved = True
+        if not getattr(self, "_programmatic", False) and self.view.hasFocus():
+            self._user_moved = True  # a click or arrow key in the list (arrows in the filter: _move_selection)
         has = bool(self.view.selectionModel().selectedRows())
         for action in self.acts.router_actions():
             action.setEnabled(has)

@@ -255,3 +255,70 @@ def test_a_core_error_is_its_sentence_beside_the_router(qtbot, config_dir, demo_
     assert text.startswith("Winbox was not found: set its path in Settings")
     assert "Traceback" not in text
     assert window.statusBar().currentMessage() == f"no-client: {text.rsplit(', ', 1)[0]}"
+
+
+def test_clearing_the_filter_keeps_the_chosen_router(qtbot, config_dir, demo_router) -> None:
+    window = make_window(qtbot, demo_inventory(config_dir, demo_router), config_dir)
+    window.focus_filter()
+    qtbot.keyClicks(window.filter, "wrong")
+    assert window.selected_router().name == "demo-wrong"
+    window.filter.clear()
+    assert window.proxy.rowCount() == 2
+    assert window.selected_router().name == "demo-wrong"
+    qtbot.keyClicks(window.filter, "demo")  # typing again: the first match
+    assert window.selected_router().name == "demo-right"
+
+
+def test_add_and_edit_through_the_dialog_save_to_the_inventory(qtbot, config_dir, demo_router, monkeypatch) -> None:
+    from knockgui.gui.router_dialog import RouterDialog
+
+    inventory = demo_inventory(config_dir, demo_router)
+    window = make_window(qtbot, inventory, config_dir)
+    steps: list[str] = []
+
+    def fake_exec(dialog: RouterDialog) -> int:  # what the user types, then Save
+        if not dialog.name.text():  # Add
+            dialog.name.setText("new one")
+            dialog.host.setText("127.0.0.1")
+            dialog.group.setCurrentText("fresh")
+            dialog.sequence.paste_text("4000:udp:hello")
+        elif dialog._original is not None:  # Edit (Duplicate opens a prefilled new router)
+            steps.append(dialog.sequence.masked_label.text())
+            dialog.user.setText("admin")
+        assert dialog.save_button.isEnabled(), dialog.problems()
+        return 1
+
+    monkeypatch.setattr(RouterDialog, "exec", fake_exec)
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    added = inventory.find("new one")
+    assert added.group == "fresh"
+    assert inventory.secret(added).sequence.steps[0].payload == b"hello"
+    assert window.selected_router().name == "new one"
+    assert window.group.findData("fresh") >= 0
+
+    qtbot.keyClick(window, Qt.Key.Key_F2)
+    assert steps == ["Sequence hidden: 1 step (udp). Press Reveal to see or edit it."]
+    assert inventory.find("new one").user == "admin"
+    assert inventory.find("new one").id == added.id
+
+    window.acts.duplicate.trigger()  # a copy opens as a new router named "... (copy)"
+    copy = inventory.find("new one (copy)")
+    assert copy.id != added.id and (copy.host, copy.group, copy.user) == ("127.0.0.1", "fresh", "admin")
+    assert inventory.secret(copy).sequence == inventory.secret(added).sequence
+
+
+def test_test_knock_in_the_editor_checks_without_launching(qtbot, demo_router, recorder_bin) -> None:
+    from knockgui.gui.router_dialog import RouterDialog
+
+    _bin, records = recorder_bin
+    router = Router(name="t", host="127.0.0.1", service=Service.WEBFIG, port=demo_router.management_port, timeout_s=1.0)
+    dialog = RouterDialog(None, router, RouterSecret(Sequence(tuple(reversed(demo_router.sequence.steps)))))
+    qtbot.addWidget(dialog)
+    dialog.test_button.click()
+    qtbot.waitUntil(lambda: not dialog.runner.running(), timeout=10000)
+    assert dialog.test_result.text().startswith("no answer after 1 s")
+    dialog.sequence.set_sequence(demo_router.sequence)
+    dialog.test_button.click()
+    qtbot.waitUntil(lambda: not dialog.runner.running(), timeout=10000)
+    assert dialog.test_result.text().startswith("open in ")
+    assert recorder.records(records) == []
