@@ -75,6 +75,10 @@ def _state_name(check: object) -> str:
     return str(getattr(raw, "name", raw)).upper()
 
 
+def _ms(latency: float) -> str:
+    return f"{latency:.1f}" if latency < 1 else f"{latency:.0f}"
+
+
 def notification_text(router: Router, result: object) -> tuple[str, bool]:
     """The notification for a finished knock (a ConnectResult or a KnockResult) and whether it succeeded.
 
@@ -87,7 +91,7 @@ def notification_text(router: Router, result: object) -> tuple[str, bool]:
     ok = bool(getattr(result, "was_successful", lambda: False)())
     if ok and check is not None and _state_name(check) == "OPEN":
         latency = getattr(check, "latency_ms", None)
-        text = f"{service} port open" + (f" in {latency:.0f} ms" if latency is not None else "")
+        text = f"{service} port open" + (f" in {_ms(latency)} ms" if latency is not None else "")
         if launched is not None:
             text += f", launching {getattr(launched, 'label', '') or service}"
         return f"{router.name}: {text}", True

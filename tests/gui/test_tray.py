@@ -60,6 +60,7 @@ class Connected:
     [
         (OFFICE, Connected(Knock(Check("open", 40.2)), Plan("Winbox"), ""), "MikroTik-Office: Winbox port open in 40 ms, launching Winbox", True),
         (OFFICE, Knock(Check("open", 3.0)), "MikroTik-Office: Winbox port open in 3 ms", True),
+        (OFFICE, Knock(Check("open", 0.24)), "MikroTik-Office: Winbox port open in 0.2 ms", True),
         (Router(name="ssh", host="127.0.0.1", service=Service.SSH), Connected(Knock(Check("open", 7)), Plan("SSH in xterm"), ""), "ssh: SSH port open in 7 ms, launching SSH in xterm", True),
         (OFFICE, Knock(None, steps_sent=1), "MikroTik-Office: knocked (1 step sent)", True),
         (OFFICE, Connected(Knock(Check("no_answer"), "Port 8291 did not answer."), None, "Winbox was not started. Port 8291 did not answer."), "MikroTik-Office: Winbox was not started. Port 8291 did not answer.", False),
