@@ -58,10 +58,11 @@ class StatusKind(StrEnum):
 class RowStatus:
     """What the Result column says about a router, and when it was said."""
 
-    text: str
+    text: str  # the whole report: "open in 38 ms; started Winbox to 10.0.0.1"
     kind: StatusKind
     at: float  # time.time()
-    detail: str = ""  # shown after the time, e.g. what was launched
+    detail: str = ""  # the part shown after the time, e.g. what was launched
+    headline: str = ""  # the part shown before the time: "open in 38 ms"
 
 
 _COLOURS = {
@@ -137,7 +138,8 @@ class RouterTableModel(QAbstractTableModel):
         row = self.row_of(router_id)
         if row < 0:
             return
-        self._status[router_id] = RowStatus(text, kind, time.time() if at is None else at, detail)
+        full = f"{text}; {detail}" if detail else text
+        self._status[router_id] = RowStatus(full, kind, time.time() if at is None else at, detail, text)
         index = self.index(row, Column.RESULT)
         self.dataChanged.emit(index, index)
 
@@ -199,9 +201,9 @@ class RouterTableModel(QAbstractTableModel):
             if status.kind is StatusKind.BUSY:
                 return status.text
             if role == Qt.ItemDataRole.ToolTipRole:
-                return f"{status.text} ({status.detail})" if status.detail else status.text
+                return status.text
             detail = f" — {status.detail}" if status.detail else ""
-            return f"{status.text}, {clock(status.at)}{detail}"
+            return f"{status.headline or status.text}, {clock(status.at)}{detail}"
         if role == SORT_ROLE:
             return self.sort_key(router, column)
         if role == Qt.ItemDataRole.ForegroundRole and column == Column.RESULT:
