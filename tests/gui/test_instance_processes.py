@@ -1,6 +1,7 @@
 """One running knockgui, as real processes on a private display with a tray host and a real keyring.
 
-A second start hands its request to the running instance and exits: no arguments bring the window to
+The first start with ``--connect NAME`` knocks in its own window. A second start hands its request to
+the running instance and exits: no arguments bring the window to
 the front, ``--connect NAME`` and a ``winbox://`` link knock the namespace router in the running
 instance and start the stand-in Winbox there, an unknown router or a hostile link exits non-zero with
 a sentence. There is still one window.
@@ -50,9 +51,18 @@ def test_second_start_hands_over_and_there_is_one_window(
         "KNOCKGUI_CONFIG_DIR": str(config_dir),
         "DBUS_SESSION_BUS_ADDRESS": secret_service.address,  # the keyring's bus (no second bus)
     }
-    first = x.spawn([sys.executable, "-m", "knockgui"], env=env, session_bus=False, stderr=subprocess.PIPE)
+    # The first start with --connect becomes the running instance and knocks there.
+    first = x.spawn(
+        [sys.executable, "-m", "knockgui", "--connect", "MikroTik-Office"],
+        env=env,
+        session_bus=False,
+        stderr=subprocess.PIPE,
+    )
     x.wait_window(WINDOW, timeout=30)
     x.wait_tray_icons(1)
+    assert wait_for(lambda: len(recorder.records(records)) == 1, timeout=15)
+    assert recorder.records(records)[0]["argv"] == [seed_router.router4]
+    assert seed_router.set_members("safe_4") == [seed_router.host4]
 
     def second(*args: str) -> tuple[subprocess.CompletedProcess[str], float]:
         start = time.monotonic()
@@ -68,9 +78,8 @@ def test_second_start_hands_over_and_there_is_one_window(
     connected, _ = second("--connect", "mikrotik-office")
     assert connected.returncode == 0, connected.stderr
     assert connected.stdout == "knockgui: Knocking on and connecting to MikroTik-Office in the running knockgui.\n"
-    assert wait_for(lambda: len(recorder.records(records)) == 1, timeout=15)
-    assert recorder.records(records)[0]["argv"] == [seed_router.router4]
-    assert seed_router.set_members("safe_4") == [seed_router.host4]
+    assert wait_for(lambda: len(recorder.records(records)) == 2, timeout=15)
+    assert recorder.records(records)[1]["argv"] == [seed_router.router4]
 
     unknown, _ = second("--knock", "Nowhere")
     assert unknown.returncode == 2 and unknown.stdout == ""
@@ -80,7 +89,7 @@ def test_second_start_hands_over_and_there_is_one_window(
 
     linked, _ = second(f"winbox://{seed_router.router4}:8291")
     assert linked.returncode == 0, linked.stderr
-    assert wait_for(lambda: len(recorder.records(records)) == 2, timeout=15)
+    assert wait_for(lambda: len(recorder.records(records)) == 3, timeout=15)
 
     for hostile, fragment in (
         ("winbox://10.0.0.9", "No router with the address 10.0.0.9"),
