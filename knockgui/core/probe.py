@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from knockgui.core.address import Family, Target, resolve
-from knockgui.core.errors import ResolveError
+from knockgui.core.errors import NetworkError, ResolveError
 from knockgui.core.send import IN_PROGRESS, NO_LINGER
 
 DEFAULT_TIMEOUT_S = 5.0
@@ -148,7 +148,13 @@ def check_target(
                 next_try = now + interval
                 if on_progress:
                     on_progress(Progress("check", attempts, planned, f"checking port {port} (attempt {attempts})"))
-                sock = socket.socket(target.family, socket.SOCK_STREAM)
+                try:
+                    sock = socket.socket(target.family, socket.SOCK_STREAM)
+                except OSError as exc:
+                    raise NetworkError(
+                        f"No socket could be opened to check port {port} ({exc.strerror or exc}): "
+                        "close some programs or connections and try again."
+                    ) from None
                 pending.append(sock)
                 sock.setblocking(False)
                 code = sock.connect_ex(sockaddr)

@@ -23,7 +23,8 @@ from knockgui.core.sequence import Protocol, Step
 IN_PROGRESS = frozenset({0, errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN, errno.EALREADY, 10035, 10036, 10037})
 # ... or that the router already answered (a refused SYN was still sent).
 ANSWERED = frozenset({errno.ECONNREFUSED, errno.ECONNRESET, errno.EISCONN, 10061, 10054, 10056})
-NO_LINGER = struct.pack("ii", 1, 0)
+# struct linger: two ints on POSIX, two u_shorts on Windows; {on, 0 s}: close() discards, never lingers.
+NO_LINGER = struct.pack("HH", 1, 0) if sys.platform == "win32" else struct.pack("ii", 1, 0)
 
 
 def _step_error(index: int, total: int, step: Step, target: Target, code: int) -> NetworkError | PermissionProblem:
