@@ -30,12 +30,12 @@ from PySide6.QtWidgets import (
 
 from knockgui import APP_NAME
 from knockgui.core.model import Router
-from knockgui.core.secrets import SecretStoreStatus
 from knockgui.core.settings import Settings
 from knockgui.core.store import Inventory
 from knockgui.gui.actions import create_actions
 from knockgui.gui.editing import EditingMixin
 from knockgui.gui.errors import show_exception
+from knockgui.gui.keyring_status import KeyringStatusLabel
 from knockgui.gui.result_text import connect_result_status, knock_result_status, progress_text
 from knockgui.gui.router_model import Column, RouterFilterProxy, RouterTableModel, StatusKind
 from knockgui.gui.worker import TaskRunner
@@ -46,7 +46,6 @@ EMPTY_TEXT = (
     "its firewall expects.</p><p>Or <b>Import…</b> (Ctrl+I) a file exported from knockgui or a list of routers.</p>"
     "<p>To see the whole flow without a router, start <code>knockgui --demo</code>.</p>"
 )
-KEYRING_STATUS_KEY = "\x00keyring-status"
 
 
 class MainWindow(EditingMixin, QMainWindow):
@@ -157,8 +156,7 @@ class MainWindow(EditingMixin, QMainWindow):
                 toolbar.addAction(action)
         self.addToolBar(toolbar)
 
-        self.keyring_label = QLabel("keyring: checking…")
-        self.keyring_label.setObjectName("keyringStatus")
+        self.keyring_label = KeyringStatusLabel(self.runner, self.statusBar().showMessage, self)
         self.statusBar().addPermanentWidget(self.keyring_label)
 
         a.connect.triggered.connect(self.connect_selected)
@@ -176,10 +174,11 @@ class MainWindow(EditingMixin, QMainWindow):
         self.runner.idle.connect(lambda: a.cancel.setEnabled(False))
 
         self.resize(900, 520)
+        self._file_signature = self._signature()
         self.refresh()
         if inventory.warning:
             self.statusBar().showMessage(inventory.warning)
-        self.check_keyring()
+        self.keyring_label.check(inventory.secrets)
 
     # --- list --------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -373,24 +372,27 @@ class MainWindow(EditingMixin, QMainWindow):
             self.report(router, "failed unexpectedly (see the details)", StatusKind.FAILED)
         show_exception(self, details)
 
-    # --- keyring -----------------------------------------------------------------------------
-    def check_keyring(self) -> None:
-        """Ask the secret store for its status off the GUI thread (a locked keyring may block)."""
-        secrets = self.inventory.secrets
-        self.runner.start(KEYRING_STATUS_KEY, lambda _p, _c: secrets.status())
-        self.runner.finished.connect(self._keyring_status)
+    def reload_if_changed(self) -> bool:
+        """Re-read the inventory when another program (the CLI, an import) changed its file."""
+        signature = self._signature()
+        if signature == self._file_signature:
+            return False
+        self._file_signature = signature
+        self.inventory.reload()
+        self.refresh()
+        return True
 
-    def _keyring_status(self, key: str, status: object) -> None:
-        if key != KEYRING_STATUS_KEY or not isinstance(status, SecretStoreStatus):
-            return
-        self.runner.finished.disconnect(self._keyring_status)
-        mark = "usable" if status.usable else "NOT usable"
-        self.keyring_label.setText(f"keyring: {status.backend} ({mark})")
-        self.keyring_label.setToolTip(status.message)
-        colour = "#1b7f3b" if status.usable else "#b01e1e"
-        self.keyring_label.setStyleSheet(f"color: {colour};")
-        if not status.usable:
-            self.statusBar().showMessage(status.message)
+    def _signature(self) -> tuple[int, int] | None:
+        try:
+            st = Path(self.inventory.path).stat()
+        except (OSError, AttributeError, TypeError):
+            return None
+        return (st.st_mtime_ns, st.st_size)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self.reload_if_changed()
+        super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.runner.cancel_all()

@@ -322,3 +322,13 @@ def test_test_knock_in_the_editor_checks_without_launching(qtbot, demo_router, r
     qtbot.waitUntil(lambda: not dialog.runner.running(), timeout=10000)
     assert dialog.test_result.text().startswith("open in ")
     assert recorder.records(records) == []
+
+
+def test_the_list_follows_changes_made_by_another_program(qtbot, config_dir, demo_router) -> None:
+    window = make_window(qtbot, demo_inventory(config_dir, demo_router), config_dir)
+    other = Inventory.open(config_dir, MemorySecretStore())  # e.g. knockgui-cli in another process
+    other.add(Router(name="from the cli", host="192.0.2.50"), RouterSecret(demo_router.sequence))
+    assert window.model.rowCount() == 2
+    assert window.reload_if_changed()  # what activating the window does
+    assert "from the cli" in [r.name for r in window.model.routers]
+    assert not window.reload_if_changed()
