@@ -13,6 +13,24 @@ from knockgui.core.errors import KnockguiError
 PROG = "knockgui-cli"
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's layout (descriptions and epilogs kept as written), sized from COLUMNS or the terminal
+    without argparse's own ``import shutil`` (shutil pulls in bz2/lzma: a few ms on every start)."""
+
+    def __init__(
+        self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None
+    ) -> None:
+        if width is None:
+            try:
+                width = int(os.environ.get("COLUMNS", "")) - 2
+            except ValueError:
+                try:
+                    width = os.get_terminal_size(sys.__stdout__.fileno()).columns - 2  # type: ignore[union-attr]
+                except (AttributeError, ValueError, OSError):
+                    width = 78
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
 def fail(message: str) -> None:
     """Print one sentence on stderr (the CLI's only way to report a failure)."""
     print(f"{PROG}: {message}", file=sys.stderr)
@@ -49,7 +67,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
         modules = [knock, inventory, connect, links, selftest]
 
-    parser = argparse.ArgumentParser(prog=PROG, description="Knock, check and connect to MikroTik routers.")
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Knock, check and connect to MikroTik routers.", formatter_class=HelpFormatter
+    )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument(
         "--config-dir",
