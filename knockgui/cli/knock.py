@@ -53,12 +53,14 @@ class KnockOptions:
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
     """Add ``knock`` to the CLI."""
+    from knockgui.cli import HelpFormatter
+
     parser = sub.add_parser(
         "knock",
         help="send a knock sequence to a host, optionally check that a port opened",
         description="Send a knock sequence to HOST (resolved once), in order; with --check, wait for a port to open.",
         epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("host", metavar="HOST", help="router name or address (IPv6 literal with or without [])")
     parser.add_argument("steps", metavar="STEP", nargs="*", help="knock steps, e.g. 1337 17954:udp icmp:128")
