@@ -44,7 +44,7 @@ def main() -> int:
             "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
             "LANG": "C.UTF-8",
         }
-        proc = display.spawn([str(program), "--demo"], env=env)
+        proc = display.spawn([str(program), "--demo"], env=env, session_bus=False)
         try:
             window = display.wait_window("^knockgui demo", timeout=30)
             display.xdotool("windowsize", str(window), "1060", "400")

@@ -8,11 +8,13 @@ instance) hook in between those steps.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication
 
 from knockgui import APP_NAME, __version__
@@ -78,6 +80,15 @@ def create_main_window(args: argparse.Namespace) -> Started:
     return Started(window, folder, cleanups)
 
 
+def quit_on_signals(app: QCoreApplication) -> None:
+    """SIGTERM / SIGINT end the event loop normally, so clean-ups run (the demo removes its folder)."""
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_args: app.quit())
+    timer = QTimer(app)  # Python runs signal handlers only when it gets control: give it some
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
+
+
 def main(argv: list[str] | None = None) -> int:
     args_list = sys.argv[1:] if argv is None else list(argv)
     if "--self-test" in args_list:  # before any window (PACKAGING)
@@ -100,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
 
     QApplication.setWindowIcon(QIcon(str(icon_png_path())))  # the app icon, from package data (PACKAGING)
     errors.install()
+    quit_on_signals(app)
     started = create_main_window(args)
     window = started.window
     try:

@@ -57,3 +57,31 @@ def test_ctrl_f_type_enter_launches_winbox_for_the_right_router(
         xdisplay.stop(proc)
         log.close()
     assert seed_router.counters()["knock1_4"] == 1
+
+
+def test_demo_from_the_real_program_opens_the_demo_page(tmp_path, xdisplay, recorder_bin) -> None:
+    import urllib.request
+
+    _bin_dir, records = recorder_bin
+    program = Path(sys.executable).parent / "knockgui"
+    env = {"PATH": os.environ["PATH"], "KG_RECORD_DIR": str(records), "HOME": str(tmp_path)}
+    log = (tmp_path / "knockgui.log").open("wb")
+    proc = xdisplay.spawn([str(program), "--demo"], env=env, session_bus=False, stdout=log, stderr=log)
+    try:
+        window = xdisplay.wait_window("^knockgui demo", timeout=20)
+        folder = Path(xdisplay.window_name(window).split(" — ", 1)[1])  # the demo's temporary config folder
+        assert folder.is_dir()
+        xdisplay.xdotool("windowfocus", "--sync", str(window))
+        xdisplay.xdotool("key", "ctrl+f")
+        xdisplay.xdotool("type", "--delay", "20", "demo router")
+        xdisplay.xdotool("key", "Return")
+        assert wait_for(lambda: recorder.records(records), timeout=15), (tmp_path / "knockgui.log").read_text()
+        record = recorder.records(records)[0]
+        assert record["name"] == "xdg-open"
+        url = record["argv"][0]
+        assert url.startswith("http://127.0.0.1:")
+        assert b"knockgui demo router" in urllib.request.urlopen(url, timeout=3).read()  # the knock opened it
+    finally:
+        xdisplay.stop(proc)
+        log.close()
+    assert not folder.exists()  # SIGTERM ends the program cleanly: the demo removed its folder
