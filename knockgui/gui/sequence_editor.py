@@ -115,10 +115,16 @@ class SequenceEditor(QWidget):
         ):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        self.error_label = QLabel(self)
+        self.error_label.setObjectName("pasteError")
+        self.error_label.setStyleSheet("color: #b01e1e;")
+        self.error_label.setWordWrap(True)
+        self.error_label.setVisible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
         layout.addLayout(buttons)
+        layout.addWidget(self.error_label)
         self.set_revealed(False)
 
     # --- masking -----------------------------------------------------------------------------
@@ -261,6 +267,8 @@ class SequenceEditor(QWidget):
         try:
             sequence = parse_sequence(text)
         except KnockguiError as exc:
+            self.error_label.setText(f"Not pasted: {exc.message}")
+            self.error_label.setVisible(True)
             return exc.message
         self.set_sequence(sequence)
         return ""
@@ -274,12 +282,10 @@ class SequenceEditor(QWidget):
             self, "Paste knock sequence", "Sequence in text form (e.g. 1337:tcp 17954:udp icmp:128):"
         )
         if ok and text.strip():
-            error = self.paste_text(text)
-            if error:
-                self.masked_label.setText(error)
-                self.stack.setCurrentWidget(self.masked_label)
+            self.paste_text(text)
 
     def _edited(self) -> None:
+        self.error_label.setVisible(False)
         if not self.is_revealed():
             self._update_mask_text()
         self.changed.emit()

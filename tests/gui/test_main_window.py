@@ -332,3 +332,12 @@ def test_the_list_follows_changes_made_by_another_program(qtbot, config_dir, dem
     assert window.reload_if_changed()  # what activating the window does
     assert "from the cli" in [r.name for r in window.model.routers]
     assert not window.reload_if_changed()
+
+
+def test_keyboard_only_tab_order(qtbot, config_dir, demo_router) -> None:
+    window = make_window(qtbot, demo_inventory(config_dir, demo_router), config_dir)
+    window.focus_filter()
+    qtbot.keyClick(window.filter, Qt.Key.Key_Tab)
+    assert window.group.hasFocus()
+    qtbot.keyClick(window.group, Qt.Key.Key_Tab)
+    assert window.view.hasFocus()

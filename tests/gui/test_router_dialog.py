@@ -125,6 +125,10 @@ def test_bad_steps_are_named(qtbot) -> None:
     editor.clear()
     assert "at least one" in dialog.reasons["sequence"].text()
     assert "step 2" in editor.paste_text("1337:tcp 99999:udp").lower()
+    assert editor.error_label.isVisibleTo(dialog) and "step 2" in editor.error_label.text()
+    assert editor.table.rowCount() == 0  # nothing half-pasted
+    assert editor.paste_text("1337:tcp 17954:udp") == ""
+    assert not editor.error_label.isVisibleTo(dialog)
 
 
 def test_generate_fills_a_valid_random_sequence(qtbot) -> None:
