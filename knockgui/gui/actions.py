@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QStyle, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QMenu, QStyle, QWidget
 
 
 @dataclass
@@ -94,3 +94,17 @@ def create_actions(window: QWidget) -> Actions:
     actions.delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
     actions.cancel.setEnabled(False)
     return actions
+
+
+def context_menu(parent: QWidget, view: QAbstractItemView, actions: Actions, pos: QPoint) -> None:
+    """The list's context menu: router actions on a row, Add and Import on empty space."""
+    menu = QMenu(parent)
+    if view.indexAt(pos).isValid():
+        menu.addActions([actions.connect, actions.knock_only])
+        menu.addSeparator()
+        menu.addActions([actions.edit, actions.duplicate, actions.delete])
+        menu.addSeparator()
+        menu.addActions([actions.copy_host, actions.script])
+    else:
+        menu.addActions([actions.add, actions.import_file])
+    menu.exec(view.viewport().mapToGlobal(pos))

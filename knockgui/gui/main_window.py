@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
-    QMenu,
     QStackedWidget,
     QTableView,
     QToolBar,
@@ -32,7 +31,7 @@ from knockgui import APP_NAME
 from knockgui.core.model import Router
 from knockgui.core.settings import Settings
 from knockgui.core.store import Inventory
-from knockgui.gui.actions import create_actions
+from knockgui.gui.actions import context_menu, create_actions
 from knockgui.gui.editing import EditingMixin
 from knockgui.gui.errors import show_exception
 from knockgui.gui.keyring_status import KeyringStatusLabel
@@ -49,6 +48,8 @@ EMPTY_TEXT = (
 
 
 class MainWindow(EditingMixin, QMainWindow):
+    reknocked = Signal(str, object, str)  # router id, KnockResult or None, error sentence
+
     def __init__(
         self,
         inventory: Inventory,
@@ -71,6 +72,8 @@ class MainWindow(EditingMixin, QMainWindow):
         self.runner.cancelled.connect(self._on_cancelled)
         self.runner.crashed.connect(self._on_crashed)
         self._timeouts: dict[str, float] = {}
+        self._keepers: dict[str, Any] = {}  # router id -> KeepOpen re-knocking while its client runs
+        self.reknocked.connect(self._on_reknocked)
         self._user_moved = False
 
         self.model = RouterTableModel(inventory.routers, self)
@@ -108,7 +111,7 @@ class MainWindow(EditingMixin, QMainWindow):
             self.view.setColumnWidth(column, width)
         self.view.doubleClicked.connect(lambda _index: self.connect_selected())
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.view.customContextMenuRequested.connect(lambda pos: context_menu(self, self.view, self.acts, pos))
         self.view.addAction(self.acts.delete)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         self.view.installEventFilter(self)
@@ -285,21 +288,6 @@ class MainWindow(EditingMixin, QMainWindow):
         self.view.scrollTo(index)
         self._user_moved = True
 
-    def _context_menu(self, pos: Any) -> None:
-        if not self.view.indexAt(pos).isValid():
-            menu = QMenu(self)
-            menu.addActions([self.acts.add, self.acts.import_file])
-            menu.exec(self.view.viewport().mapToGlobal(pos))
-            return
-        menu = QMenu(self)
-        a = self.acts
-        menu.addActions([a.connect, a.knock_only])
-        menu.addSeparator()
-        menu.addActions([a.edit, a.duplicate, a.delete])
-        menu.addSeparator()
-        menu.addActions([a.copy_host, a.script])
-        menu.exec(self.view.viewport().mapToGlobal(pos))
-
     # --- knock flow --------------------------------------------------------------------------
     def report(self, router: Router, text: str, kind: StatusKind, detail: str = "") -> None:
         """The one place a router's outcome is shown: its Result cell and the status bar."""
@@ -322,8 +310,13 @@ class MainWindow(EditingMixin, QMainWindow):
         launch = launch and self.launch_enabled
         self._timeouts[router.id] = router.timeout_s or settings.default_timeout_s
 
+        def reknocked(result: Any, error: Any) -> None:  # from the keep-open thread: queued to the GUI
+            self.reknocked.emit(router.id, result, error.message if error is not None else "")
+
         def job(on_progress: Any, cancel: threading.Event) -> Any:
-            return connect(inventory, router, settings, launch=launch, on_progress=on_progress, cancel=cancel)
+            return connect(
+                inventory, router, settings, launch=launch, on_progress=on_progress, cancel=cancel, on_reknock=reknocked
+            )
 
         self.runner.start(router.id, job)
         self.acts.cancel.setEnabled(True)
@@ -349,12 +342,21 @@ class MainWindow(EditingMixin, QMainWindow):
         if router is None:
             return
         timeout = self._timeouts.pop(key, None)
+        keeper = getattr(result, "keep_open", None)
+        if keeper is not None:
+            self._keepers[key] = keeper
         detail = ""
         if hasattr(result, "knock"):
             text, kind, detail = connect_result_status(result, timeout)
         else:
             text, kind = knock_result_status(result, timeout)
         self.report(router, text, kind, detail)
+
+    def _on_reknocked(self, key: str, result: object, error: str) -> None:
+        router = self._router(key)
+        if router is not None:
+            text, kind = (error, StatusKind.FAILED) if error else knock_result_status(result)
+            self.report(router, f"kept open: {text}", kind)
 
     def _on_failed(self, key: str, message: str) -> None:
         router = self._router(key)
@@ -396,5 +398,7 @@ class MainWindow(EditingMixin, QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.runner.cancel_all()
+        for keeper in self._keepers.values():
+            keeper.cancel.set()  # stop re-knocking; the launched programs keep running
         self.runner.wait(2000)
         super().closeEvent(event)

@@ -341,3 +341,21 @@ def test_keyboard_only_tab_order(qtbot, config_dir, demo_router) -> None:
     assert window.group.hasFocus()
     qtbot.keyClick(window.group, Qt.Key.Key_Tab)
     assert window.view.hasFocus()
+
+
+def test_keep_open_reknocks_reported_from_their_thread(qtbot, config_dir, demo_router) -> None:
+    import threading
+
+    from knockgui.core.knock import knock
+
+    window = make_window(qtbot, demo_inventory(config_dir, demo_router), config_dir)
+    router = window.inventory.find("demo-right")
+
+    def reknock() -> None:  # what connect's KeepOpen thread does after each re-knock
+        result = knock("127.0.0.1", demo_router.sequence, check_port=demo_router.management_port, timeout=2)
+        window.reknocked.emit(router.id, result, "")
+
+    thread = threading.Thread(target=reknock)
+    thread.start()
+    qtbot.waitUntil(lambda: result_of(window, "demo-right").startswith("kept open: open in "), timeout=10000)
+    thread.join()
