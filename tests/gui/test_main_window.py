@@ -359,3 +359,31 @@ def test_keep_open_reknocks_reported_from_their_thread(qtbot, config_dir, demo_r
     thread.start()
     qtbot.waitUntil(lambda: result_of(window, "demo-right").startswith("kept open: open in "), timeout=10000)
     thread.join()
+
+
+def test_import_a_file_and_the_routeros_script_of_a_router(
+    qtbot, config_dir, demo_router, tmp_path, monkeypatch
+) -> None:
+    from knockgui.core import exchange
+    from knockgui.gui.import_export import import_routers
+    from knockgui.gui.script_dialog import ScriptDialog
+
+    source = Inventory.open(tmp_path / "other", MemorySecretStore())
+    source.add(Router(name="imported-1", host="192.0.2.61"), RouterSecret(demo_router.sequence))
+    source.add(Router(name="imported-2", host="192.0.2.62"), RouterSecret(demo_router.sequence))
+    export = tmp_path / "routers-export.json"
+    exchange.write_export(source, export)
+
+    inventory = demo_inventory(config_dir, demo_router)
+    window = make_window(qtbot, inventory, config_dir)
+    message = import_routers(window, inventory, str(export))
+    assert message == "Imported routers-export.json: 2 added, 0 updated, 0 skipped (unchanged)."
+    window.refresh()
+    assert {"imported-1", "imported-2"} <= {r.name for r in window.model.routers}
+
+    shown: list[str] = []
+    monkeypatch.setattr(ScriptDialog, "exec", lambda dialog: shown.append(dialog.text.toPlainText()) or 0)
+    window._select(inventory.find("demo-right").id)
+    window.acts.script.trigger()
+    port = demo_router.knock_ports[0]
+    assert len(shown) == 1 and f"dst-port={port}" in shown[0]
