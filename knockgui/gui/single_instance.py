@@ -224,8 +224,9 @@ class _FileLock:
         except OSError:
             os.close(fd)
             return False
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        if sys.platform != "win32":  # Windows refuses writes into a region another handle locked
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
         self.fd = fd
         return True
 
