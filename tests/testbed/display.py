@@ -18,7 +18,8 @@
 
 API kept stable for the GUI tests: XDisplay(tray=False, size=...), start/close/__enter__/__exit__,
 display, env(), spawn(), stop(), xdotool(), search(), wait_window(), wait_no_window(), window_name(),
-start_tray(), stop_tray(), panel, tray_icons(), wait_tray_icons(), screenshot(), run_pytest().
+start_tray(), stop_tray(), panel, tray_icons(), wait_tray_icons(), screenshot(), run_pytest(); and the
+functions have_xvfb(), have_tray_host(), docked_icons(display), live_group_members(pgid), parse_tree().
 """
 
 from __future__ import annotations
