@@ -146,6 +146,8 @@ class RouterDialog(QDialog):
         service_row.addWidget(self.service)
         service_row.addWidget(QLabel("port"))
         service_row.addWidget(self.port)
+        service_row.addStretch(1)
+        self.port.setMinimumWidth(110)
         form.addRow("&Service", self._with_reason(service_row, "port"))
         form.addRow("&User", self.user)
         form.addRow("Pass&word", self.password)
@@ -200,18 +202,19 @@ class RouterDialog(QDialog):
         self.pass_password.toggled.connect(self.revalidate)
         self.notes.textChanged.connect(self.revalidate)
         self.sequence.changed.connect(self.revalidate)
-        self.resize(720, 760)
+        self.resize(720, 700)
         self.revalidate()
 
     def _with_reason(self, field: Any, key: str) -> QWidget:
         box = QWidget()
-        row = QHBoxLayout(box)
-        row.setContentsMargins(0, 0, 0, 0)
+        column = QVBoxLayout(box)  # the reason goes under the field, which keeps its width
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
         if isinstance(field, QHBoxLayout):
-            row.addLayout(field)
+            column.addLayout(field)
         else:
-            row.addWidget(field)
-        row.addWidget(self.reasons[key], 1)
+            column.addWidget(field)
+        column.addWidget(self.reasons[key])
         return box
 
     # --- validation --------------------------------------------------------------------------

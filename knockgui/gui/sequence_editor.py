@@ -73,6 +73,8 @@ class SequenceEditor(QWidget):
         self.table.setObjectName("sequenceTable")
         self.table.setHorizontalHeaderLabels(["Protocol", "Port / ICMP size", "Payload", "Wait after (ms)"])
         self.table.horizontalHeader().setSectionResizeMode(COL_PAYLOAD, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((COL_PROTOCOL, 90), (COL_TARGET, 130), (COL_WAIT, 120)):
+            self.table.setColumnWidth(column, width)
         self.table.verticalHeader().setVisible(True)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)

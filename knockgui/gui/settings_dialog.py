@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -87,11 +88,10 @@ class SettingsDialog(QDialog):
             row = QHBoxLayout()
             row.addWidget(line, 1)
             row.addWidget(browse)
-            box = QVBoxLayout()
-            box.setSpacing(2)
-            box.addLayout(row)
-            box.addWidget(hint)
-            form.addRow(label, box)
+            caption = QLabel(label)
+            caption.setBuddy(line)  # Alt+letter focuses the path
+            form.addRow(caption, row)
+            form.addRow("", hint)  # its own row, so a wrapped hint gets its full height
             self.paths[key] = line
             self.hints[key] = hint
             line.textChanged.connect(lambda _text, k=key: self._update_hint(k))
@@ -129,7 +129,10 @@ class SettingsDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        self.resize(640, 0)
+        self.setMinimumWidth(760)
+        for hint in self.hints.values():  # room for two lines: a wrapped label's height is not asked for in time
+            hint.setMinimumHeight(2 * hint.fontMetrics().lineSpacing() + 2)
+            hint.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
 
     def _update_hint(self, key: str) -> None:
         self.hints[key].setText(self._hinters[key](self.paths[key].text()))
