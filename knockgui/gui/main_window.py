@@ -297,7 +297,11 @@ class MainWindow(EditingMixin, QMainWindow):
     def connect_selected(self, launch: bool = True) -> None:
         routers = self.selected_routers() if self.view.hasFocus() else []
         router = self.selected_router()
-        for target in routers or ([router] if router else []):
+        targets = routers or ([router] if router else [])
+        if not targets:
+            what = f'matches "{self.filter.text()}"' if self.filter.text() else "is selected"
+            self.statusBar().showMessage(f"No router {what}: change the filter, or add one with Ctrl+N.")
+        for target in targets:
             self.start_knock(target, launch=launch)
 
     def start_knock(self, router: Router, launch: bool = True) -> bool:

@@ -387,3 +387,12 @@ def test_import_a_file_and_the_routeros_script_of_a_router(
     window.acts.script.trigger()
     port = demo_router.knock_ports[0]
     assert len(shown) == 1 and f"dst-port={port}" in shown[0]
+
+
+def test_enter_with_no_match_says_so(qtbot, config_dir, demo_router) -> None:
+    window = make_window(qtbot, demo_inventory(config_dir, demo_router), config_dir)
+    window.focus_filter()
+    qtbot.keyClicks(window.filter, "zzz")
+    qtbot.keyClick(window.filter, Qt.Key.Key_Return)
+    assert window.runner.running() == []
+    assert window.statusBar().currentMessage() == 'No router matches "zzz": change the filter, or add one with Ctrl+N.'
