@@ -98,6 +98,33 @@ def _try_socket(family: int, kind: int, v6: bool, sockaddr: tuple[Any, ...], pay
     return True
 
 
+def usable_methods(
+    family: int, platform: str = sys.platform, methods: tuple[str, ...] = ("dgram", "raw")
+) -> tuple[str, ...]:
+    """The ways to send an echo that this process may use now (opening and closing a socket of each
+    kind), best first; raises PermissionProblem, saying what to change, when there is none. The knock
+    engine asks this before sending a sequence with an ICMP step, so it never stops half-way through."""
+    if platform == "win32":
+        return ("iphlpapi",)
+    v6 = family == socket.AF_INET6
+    proto = socket.IPPROTO_ICMPV6 if v6 else socket.IPPROTO_ICMP
+    kinds = {"dgram": socket.SOCK_DGRAM, "raw": socket.SOCK_RAW}
+    usable = []
+    for method in methods:
+        try:
+            socket.socket(family, kinds[method], proto).close()
+        except OSError as exc:
+            if exc.errno in _DENIED or exc.errno in _UNSUPPORTED:
+                continue
+            raise NetworkError(
+                f"No ICMP socket could be opened ({exc.strerror or exc}): close some programs and try again."
+            ) from None
+        usable.append(method)
+    if not usable:
+        raise PermissionProblem(permission_message(platform))
+    return tuple(usable)
+
+
 def send_echo(
     family: int,
     sockaddr: tuple[Any, ...],

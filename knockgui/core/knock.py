@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from knockgui.core.address import Family, Target, resolve
 from knockgui.core.errors import CancelledError, InputError
+from knockgui.core.icmp import usable_methods
 from knockgui.core.probe import (
     DEFAULT_TIMEOUT_S,
     CheckState,
@@ -27,7 +28,7 @@ from knockgui.core.probe import (
     check_target,
 )
 from knockgui.core.send import send_step
-from knockgui.core.sequence import Sequence
+from knockgui.core.sequence import Protocol, Sequence
 
 __all__ = [
     "CheckState",
@@ -97,9 +98,13 @@ def knock(
     if waiter.is_set():
         raise _cancelled()
 
+    icmp_methods: tuple[str, ...] = ()
+    if any(step.protocol is Protocol.ICMP for step in sequence.steps):
+        icmp_methods = usable_methods(target.family)  # PermissionProblem now, not after half the steps
+
     first = last = time.monotonic()
     for i, step in enumerate(sequence.steps):
-        send_step(step, target, i + 1, total)
+        send_step(step, target, i + 1, total, icmp_methods=icmp_methods)
         last = time.monotonic()
         if i == 0:
             first = last

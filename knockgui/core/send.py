@@ -56,9 +56,17 @@ def send_udp(target: Target, port: int, payload: bytes) -> None:
         sock.sendto(payload or b"\x00", target.with_port(port))
 
 
-def send_step(step: Step, target: Target, index: int, total: int, platform: str = sys.platform) -> None:
+def send_step(
+    step: Step,
+    target: Target,
+    index: int,
+    total: int,
+    platform: str = sys.platform,
+    icmp_methods: tuple[str, ...] = ("dgram", "raw"),
+) -> None:
     """Send step ``index`` (1-based) of ``total``; a failure raises NetworkError/PermissionProblem
-    naming the step's number and protocol, never its port or payload."""
+    naming the step's number and protocol, never its port or payload. ``icmp_methods``: see
+    :func:`knockgui.core.icmp.usable_methods`."""
     try:
         if step.protocol is Protocol.TCP:
             code = send_tcp_syn(target, step.port)
@@ -67,6 +75,7 @@ def send_step(step: Step, target: Target, index: int, total: int, platform: str 
         elif step.protocol is Protocol.UDP:
             send_udp(target, step.port, step.payload)
         else:
-            send_echo(target.family, target.sockaddr, step.icmp_payload(), seq=index, platform=platform)
+            payload = step.icmp_payload()
+            send_echo(target.family, target.sockaddr, payload, seq=index, platform=platform, methods=icmp_methods)
     except OSError as exc:
         raise _step_error(index, total, step, target, exc.errno or 0) from None

@@ -104,16 +104,21 @@ def test_exit_3_unresolvable_name() -> None:
     assert 'The host name "no-such-router.invalid" could not be resolved' in one_line(proc.stderr)
 
 
-def test_exit_3_icmp_not_permitted_says_what_to_change() -> None:
+def test_exit_3_icmp_not_permitted_says_what_to_change_before_sending_anything() -> None:
     need("" if os.geteuid() == 0 and shutil.which("setpriv") else "needs root to run the CLI as another user")
     with open("/proc/sys/net/ipv4/ping_group_range") as f:
         low, high = (int(x) for x in f.read().split())
     if low <= 65534 <= high:
         pytest.skip("ping sockets are open to every group on this machine")
     nobody = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--")
-    proc = cli("127.0.0.1", "icmp:64", prefix=nobody)
-    assert proc.returncode == 3, proc.stderr
-    assert "net.ipv4.ping_group_range" in one_line(proc.stderr) and "root" in proc.stderr
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        udp.bind(("127.0.0.1", 0))
+        udp.settimeout(0.3)
+        proc = cli("127.0.0.1", f"{udp.getsockname()[1]}:udp", "icmp:64", prefix=nobody)
+        assert proc.returncode == 3, proc.stderr
+        assert "net.ipv4.ping_group_range" in one_line(proc.stderr) and "root" in proc.stderr
+        with pytest.raises(TimeoutError):
+            udp.recvfrom(10)  # refused before the first step: no half-sent sequence
 
 
 def test_exit_3_no_route_is_a_local_problem(netns_router: object) -> None:
