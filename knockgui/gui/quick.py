@@ -167,3 +167,33 @@ def attach(app: QCoreApplication, window: Any, config_dir: Path | None, claimed:
                 window.show()  # a refused first request is shown, not swallowed by the tray
             window.statusBar().showMessage(reply.message)
     return quick
+
+
+def link_button_row(parent: QWidget) -> QWidget:
+    """The settings row that registers knockgui as the handler of knockgui:// and winbox:// links."""
+    from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton
+
+    from knockgui.core import linkreg
+
+    row = QWidget(parent)
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    button = QPushButton("Open knockgui:// and winbox:// &links with knockgui", row)
+    button.setObjectName("registerLinks")
+    button.setToolTip("Links from monitoring tools, wikis and chats then knock first, then connect (this user only)")
+    result = QLabel(row)
+    result.setObjectName("registerLinksResult")
+    result.setWordWrap(True)
+
+    def register() -> None:
+        try:
+            result.setText(linkreg.register())
+            result.setStyleSheet("color: #1b7f3b;")
+        except KnockguiError as exc:
+            result.setText(exc.message)
+            result.setStyleSheet("color: #b01e1e;")
+
+    button.clicked.connect(register)
+    layout.addWidget(button)
+    layout.addWidget(result, 1)
+    return row

@@ -182,3 +182,20 @@ def test_requests_see_routers_another_program_added(qtbot: QtBot, config_dir: Pa
         assert window.model.rowCount() == 1  # the window's list follows too
     finally:
         access.close()
+
+
+def test_settings_button_registers_the_link_handler(qtbot: QtBot, isolated_home: Path) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel, QPushButton
+
+    from knockgui.gui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(None, Settings())
+    qtbot.addWidget(dialog)
+    button = dialog.findChild(QPushButton, "registerLinks")
+    result = dialog.findChild(QLabel, "registerLinksResult")
+    assert button is not None and result is not None and result.text() == ""
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    desktop = isolated_home / ".local/share/applications/knockgui-links.desktop"
+    assert result.text() == f"knockgui now opens knockgui:// and winbox:// links ({desktop})."
+    assert "MimeType=x-scheme-handler/knockgui;x-scheme-handler/winbox;" in desktop.read_text()
