@@ -119,6 +119,9 @@ class SettingsDialog(QDialog):
         self.start_minimised.setChecked(settings.start_minimised)
         form.addRow("", self.close_to_tray)
         form.addRow("", self.start_minimised)
+        from knockgui.gui.quick import link_button_row  # (TRAY)
+
+        form.addRow("Links", link_button_row(self))
         self.error = QLabel()
         self.error.setStyleSheet("color: #b01e1e;")
         self.error.setWordWrap(True)
