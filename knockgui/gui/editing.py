@@ -41,6 +41,25 @@ class EditingMixin:
         def _select(self, router_id: str | None) -> None: ...
         def report(self, router: Router, text: str, kind: StatusKind) -> None: ...
 
+    _file_signature: tuple[int, int] | None
+
+    def reload_if_changed(self) -> bool:
+        """Re-read the inventory when another program (the CLI, an import) changed its file."""
+        signature = self._signature()
+        if signature == self._file_signature:
+            return False
+        self._file_signature = signature
+        self.inventory.reload()
+        self.refresh()
+        return True
+
+    def _signature(self) -> tuple[int, int] | None:
+        try:
+            st = Path(self.inventory.path).stat()
+        except (OSError, AttributeError, TypeError):
+            return None
+        return (st.st_mtime_ns, st.st_size)
+
     def _parent(self) -> QWidget:
         assert isinstance(self, QWidget)
         return self

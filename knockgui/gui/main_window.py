@@ -378,23 +378,6 @@ class MainWindow(EditingMixin, QMainWindow):
             self.report(router, "failed unexpectedly (see the details)", StatusKind.FAILED)
         show_exception(self, details)
 
-    def reload_if_changed(self) -> bool:
-        """Re-read the inventory when another program (the CLI, an import) changed its file."""
-        signature = self._signature()
-        if signature == self._file_signature:
-            return False
-        self._file_signature = signature
-        self.inventory.reload()
-        self.refresh()
-        return True
-
-    def _signature(self) -> tuple[int, int] | None:
-        try:
-            st = Path(self.inventory.path).stat()
-        except (OSError, AttributeError, TypeError):
-            return None
-        return (st.st_mtime_ns, st.st_size)
-
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
             self.reload_if_changed()
