@@ -4,7 +4,8 @@ The first start with ``--connect NAME`` knocks in its own window. A second start
 the running instance and exits: no arguments bring the window to
 the front, ``--connect NAME`` and a ``winbox://`` link knock the namespace router in the running
 instance and start the stand-in Winbox there, an unknown router or a hostile link exits non-zero with
-a sentence. There is still one window.
+a sentence, and a clicked link (xdg-open through the registered handler) reaches it too. There is still
+one window.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from knockgui.core import linkreg
 from knockgui.core.model import Router
 from knockgui.core.secrets import KeyringSecretStore, RouterSecret
 from knockgui.core.sequence import parse_sequence
@@ -97,6 +99,14 @@ def test_second_start_hands_over_and_there_is_one_window(
     ):
         refused, _ = second(hostile)
         assert refused.returncode == 2 and fragment in refused.stderr and refused.stderr.count("\n") == 1
+
+    # A click on a link: the registered handler (desktop file + xdg-mime) hands it over the same way.
+    linkreg.register_linux()
+    clicked = subprocess.run(
+        ["xdg-open", f"winbox://{seed_router.router4}"], env=x.env(env), capture_output=True, text=True, timeout=30
+    )
+    assert clicked.returncode == 0, clicked.stderr
+    assert wait_for(lambda: len(recorder.records(records)) == 4, timeout=15)
 
     assert len(x.search(WINDOW)) == 1  # every later start handed over: still one window
     assert first.poll() is None
