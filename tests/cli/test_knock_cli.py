@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -104,21 +103,32 @@ def test_exit_3_unresolvable_name() -> None:
     assert 'The host name "no-such-router.invalid" could not be resolved' in one_line(proc.stderr)
 
 
-def test_exit_3_icmp_not_permitted_says_what_to_change_before_sending_anything() -> None:
-    need("" if os.geteuid() == 0 and shutil.which("setpriv") else "needs root to run the CLI as another user")
-    with open("/proc/sys/net/ipv4/ping_group_range") as f:
-        low, high = (int(x) for x in f.read().split())
-    if low <= 65534 <= high:
-        pytest.skip("ping sockets are open to every group on this machine")
-    nobody = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--")
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-        udp.bind(("127.0.0.1", 0))
-        udp.settimeout(0.3)
-        proc = cli("127.0.0.1", f"{udp.getsockname()[1]}:udp", "icmp:64", prefix=nobody)
-        assert proc.returncode == 3, proc.stderr
-        assert "net.ipv4.ping_group_range" in one_line(proc.stderr) and "root" in proc.stderr
-        with pytest.raises(TimeoutError):
-            udp.recvfrom(10)  # refused before the first step: no half-sent sequence
+COUNT_UDP_OUT = """
+table inet count {
+  chain out {
+    type filter hook output priority filter; policy accept;
+    udp dport 40000 counter comment "udp_out"
+  }
+}
+"""
+
+
+def test_exit_3_icmp_not_permitted_says_what_to_change_before_sending_anything(netns_router: object) -> None:
+    """In a fresh namespace ping sockets are closed (ping_group_range "1 0"); a user without root gets
+    a sentence naming the fix, and not even the UDP step before the ICMP step goes out."""
+    need("" if shutil.which("setpriv") else "needs setpriv (Debian package util-linux)")
+    ns: NamespaceRouter = netns_router(ports=())  # type: ignore[operator]
+    assert ns.exec("sysctl", "-n", "net.ipv4.ping_group_range").split() == ["1", "0"]
+    ns.load_rules(COUNT_UDP_OUT)
+    in_ns = ("ip", "netns", "exec", ns.name)
+    nobody = (*in_ns, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--")
+    proc = cli("127.0.0.1", "40000:udp", "icmp:64", prefix=nobody)
+    assert proc.returncode == 3, proc.stderr
+    assert "net.ipv4.ping_group_range" in one_line(proc.stderr) and "root" in proc.stderr
+    assert ns.counters()["udp_out"] == 0  # refused before the first step: no half-sent sequence
+    as_root = cli("127.0.0.1", "40000:udp", "icmp:64", prefix=in_ns)  # root: a raw socket works
+    assert as_root.returncode == 0, as_root.stderr
+    assert ns.counters()["udp_out"] == 1
 
 
 def test_exit_3_no_route_is_a_local_problem(netns_router: object) -> None:
