@@ -105,6 +105,8 @@ def resolve(host: str, family: Family = Family.ANY, cancel: threading.Event | No
     """Resolve ``host`` once. IP literals need no DNS; a name is looked up (cancellable within ~50 ms)."""
     family = Family(family)
     name = clean_host(host)
+    if cancel is not None and cancel.is_set():
+        raise CancelledError("The knock was cancelled before the host name was resolved.")
     literal = _literal(name)
     if literal is not None:
         wanted = {Family.V4: 4, Family.V6: 6}.get(family)

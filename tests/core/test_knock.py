@@ -141,6 +141,14 @@ def test_resolve_once_names_and_literals() -> None:
     assert six.is_v6 and six.address == "::1" and six.host == "::1"
     with pytest.raises(ResolveError, match="could not be resolved"):
         resolve("no-such-router.invalid")
+    # With a cancel event a name is looked up aside (a lookup cannot be interrupted): same answers.
+    assert resolve("localhost", Family.V4, cancel=threading.Event()).address == "127.0.0.1"
+    with pytest.raises(ResolveError, match="could not be resolved"):
+        resolve("no-such-router.invalid", cancel=threading.Event())
+    cancelled = threading.Event()
+    cancelled.set()
+    with pytest.raises(CancelledError):
+        resolve("localhost", cancel=cancelled)
 
 
 def test_check_port_alone_reports_unresolved() -> None:
