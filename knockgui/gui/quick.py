@@ -32,6 +32,16 @@ from knockgui.gui.tray import Tray, install_no_tray_notice, tray_available
 EXIT_REFUSED = 2
 
 
+def say(message: str, error: bool = False) -> None:
+    """One line on stdout/stderr; a windowed Windows build has neither (they are None), then it stays silent."""
+    stream = sys.stderr if error else sys.stdout
+    if stream is not None:
+        try:
+            print(f"knockgui: {message}", file=stream, flush=True)
+        except (OSError, ValueError):
+            pass
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--knock", metavar="NAME", help="knock on the router NAME (in the running knockgui)")
@@ -74,7 +84,7 @@ def claim(args: argparse.Namespace) -> Claim:
     try:
         request = request_from(args)
     except KnockguiError as exc:
-        print(f"knockgui: {exc.message}", file=sys.stderr)
+        say(exc.message, error=True)
         return Claim(Request("show"), exit_code=exc.exit_code)
     if getattr(args, "demo", False):
         return Claim(request)  # the demo has its own temporary folder: never shared
@@ -85,9 +95,9 @@ def claim(args: argparse.Namespace) -> Claim:
     if reply is None:
         return Claim(request, instance)
     if reply.ok:
-        print(f"knockgui: {reply.message}")
+        say(reply.message)
         return Claim(request, exit_code=0)
-    print(f"knockgui: {reply.message}", file=sys.stderr)
+    say(reply.message, error=True)
     return Claim(request, exit_code=EXIT_REFUSED)
 
 
@@ -162,7 +172,7 @@ def attach(app: QCoreApplication, window: Any, config_dir: Path | None, claimed:
     if claimed.request.action != "show":
         quick.first_reply = reply = handler(claimed.request)
         if not reply.ok:
-            print(f"knockgui: {reply.message}", file=sys.stderr)
+            say(reply.message, error=True)
             if not window.isVisible():
                 window.show()  # a refused first request is shown, not swallowed by the tray
             window.statusBar().showMessage(reply.message)

@@ -283,7 +283,7 @@ class SingleInstance:
     def serve(self, handler: Handler, parent: QObject | None = None) -> InstanceServer:
         """Listen for later starts (call once ``claim()`` returned None)."""
         server = InstanceServer(self.name, handler, parent)
-        if not server.listen():
+        if not server.listen() and sys.stderr is not None:  # None in a windowed Windows build
             print(f"knockgui: later starts cannot reach this window ({server.server.errorString()}).", file=sys.stderr)
         self.server = server
         return server

@@ -199,3 +199,11 @@ def test_settings_button_registers_the_link_handler(qtbot: QtBot, isolated_home:
     desktop = isolated_home / ".local/share/applications/knockgui-links.desktop"
     assert result.text() == f"knockgui now opens knockgui:// and winbox:// links ({desktop})."
     assert "MimeType=x-scheme-handler/knockgui;x-scheme-handler/winbox;" in desktop.read_text()
+
+
+def test_a_windowed_build_without_stdio_still_refuses_quietly(
+    monkeypatch: pytest.MonkeyPatch, config_dir: Path
+) -> None:
+    monkeypatch.setattr("sys.stderr", None)  # pythonw / a windowed exe on Windows
+    monkeypatch.setattr("sys.stdout", None)
+    assert claim(_args("--config-dir", str(config_dir), "winbox://a;b")).exit_code == 2
