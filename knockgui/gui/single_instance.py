@@ -191,6 +191,10 @@ class _Conversation(QObject):
                 reply = self.handler(Request.from_line(line))
             except ValueError as exc:
                 reply = Reply(False, str(exc))
+            except Exception as exc:  # the asking process still gets a sentence, never silence
+                reply = Reply(
+                    False, f"The running knockgui failed on this request ({type(exc).__name__}); please report it."
+                )
         self.done = True
         self.socket.write(reply.to_line())
         self.socket.flush()

@@ -154,3 +154,18 @@ def test_the_lock_of_a_killed_instance_is_free(tmp_path: Path) -> None:
             holder.wait()
         if holder.stdout:
             holder.stdout.close()
+
+
+def test_a_handler_crash_still_gets_a_sentence(qtbot: QtBot, tmp_path: Path) -> None:
+    first = SingleInstance(tmp_path)
+    assert first.acquire()
+
+    def broken(request: Request) -> Reply:
+        raise RuntimeError("boom")
+
+    first.serve(broken)
+    try:
+        reply = _forward(qtbot, SingleInstance(tmp_path), Request("show"))
+        assert reply == Reply(False, "The running knockgui failed on this request (RuntimeError); please report it.")
+    finally:
+        first.release()
