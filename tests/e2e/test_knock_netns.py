@@ -173,3 +173,14 @@ def test_cancel_stops_a_check_that_would_wait_long(router: NamespaceRouter) -> N
     worker.join(5)  # far below the 60 s the check would otherwise wait
     assert not worker.is_alive()
     assert len(caught) == 1 and isinstance(caught[0], CancelledError)
+
+
+def test_a_lost_check_syn_costs_one_retry_not_the_deadline(router: NamespaceRouter) -> None:
+    """The router drops the first SYN to 8291. The kernel would resend it only after 1 s; with a
+    deadline of 0.9 s only the check's own fresh attempts can find the port open."""
+    lose_first = 'tcp dport 8291 tcp flags & (syn|ack) == syn numgen inc mod 1000000 == 0 counter drop comment "lost"'
+    router.load_rules(knock_ruleset([Stage.tcp(1337), Stage.udp(17954)], extra=lose_first))
+    result = _knock(router, "1337 17954:udp", timeout=0.9)
+    assert _state(result) is CheckState.OPEN
+    assert result.check is not None and result.check.attempts >= 2
+    assert router.counters()["lost"] == 1
