@@ -10,8 +10,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -181,7 +181,7 @@ class MainWindow(EditingMixin, QMainWindow):
         self.refresh()
         if inventory.warning:
             self.statusBar().showMessage(inventory.warning)
-        self.keyring_label.check(inventory.secrets)
+        self._keyring_checked = False  # asked after the first show: loading keyring must not delay the window
 
     # --- list --------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -377,6 +377,18 @@ class MainWindow(EditingMixin, QMainWindow):
         if router is not None:
             self.report(router, "failed unexpectedly (see the details)", StatusKind.FAILED)
         show_exception(self, details)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._keyring_checked:
+            self._keyring_checked = True
+            timer = QTimer(self)  # a child: it dies with the window, so it never fires into a deleted one
+            timer.setSingleShot(True)
+            timer.timeout.connect(self._check_keyring)
+            timer.start(100)
+
+    def _check_keyring(self) -> None:
+        self.keyring_label.check(self.inventory.secrets)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
