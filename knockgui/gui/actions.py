@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QAbstractItemView, QMenu, QStyle, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QMenu, QMenuBar, QStyle, QToolBar, QWidget
 
 
 @dataclass
@@ -108,3 +108,29 @@ def context_menu(parent: QWidget, view: QAbstractItemView, actions: Actions, pos
     else:
         menu.addActions([actions.add, actions.import_file])
     menu.exec(view.viewport().mapToGlobal(pos))
+
+
+def build_toolbar(actions: Actions) -> QToolBar:
+    toolbar = QToolBar("Routers")
+    toolbar.setObjectName("routerToolbar")
+    toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    a = actions
+    for action in (a.connect, a.knock_only, a.cancel, None, a.add, a.edit, a.delete, None, a.import_file, a.settings):
+        if action is None:
+            toolbar.addSeparator()
+        else:
+            toolbar.addAction(action)
+    return toolbar
+
+
+def build_menus(bar: QMenuBar, actions: Actions) -> None:
+    """Every action in a menu too (with its shortcut shown), so everything is reachable by keyboard."""
+    a = actions
+    routers = bar.addMenu("&Routers")
+    routers.addActions([a.connect, a.knock_only, a.cancel])
+    routers.addSeparator()
+    routers.addActions([a.add, a.edit, a.duplicate, a.delete])
+    routers.addSeparator()
+    routers.addActions([a.copy_host, a.script])
+    routers.addSeparator()
+    routers.addActions([a.find, a.import_file, a.settings])

@@ -73,11 +73,17 @@ def create_main_window(args: argparse.Namespace) -> Started:
         folder = resolve_config_dir(args.config_dir)
         inventory = Inventory.open(folder, KeyringSecretStore())
         note = ""
-    settings = load_settings(folder)
-    window = MainWindow(inventory, settings, folder, title_note=note)
+    started = Started(None, folder, cleanups)
+    try:
+        settings = load_settings(folder)
+        window = MainWindow(inventory, settings, folder, title_note=note)
+    except BaseException:
+        started.close()  # e.g. the demo's router and folder
+        raise
     if settings.warning:
         window.statusBar().showMessage(settings.warning)
-    return Started(window, folder, cleanups)
+    started.window = window
+    return started
 
 
 def quit_on_signals(app: QCoreApplication) -> None:

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QStackedWidget,
     QTableView,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -31,7 +30,7 @@ from knockgui import APP_NAME
 from knockgui.core.model import Router
 from knockgui.core.settings import Settings
 from knockgui.core.store import Inventory
-from knockgui.gui.actions import context_menu, create_actions
+from knockgui.gui.actions import build_menus, build_toolbar, context_menu, create_actions
 from knockgui.gui.editing import EditingMixin
 from knockgui.gui.errors import show_exception
 from knockgui.gui.keyring_status import KeyringStatusLabel
@@ -137,27 +136,9 @@ class MainWindow(EditingMixin, QMainWindow):
         self.setTabOrder(self.filter, self.group)
         self.setTabOrder(self.group, self.view)
 
-        toolbar = QToolBar("Routers")
-        toolbar.setObjectName("routerToolbar")
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         a = self.acts
-        for action in (
-            a.connect,
-            a.knock_only,
-            a.cancel,
-            None,
-            a.add,
-            a.edit,
-            a.delete,
-            None,
-            a.import_file,
-            a.settings,
-        ):
-            if action is None:
-                toolbar.addSeparator()
-            else:
-                toolbar.addAction(action)
-        self.addToolBar(toolbar)
+        self.addToolBar(build_toolbar(a))
+        build_menus(self.menuBar(), a)
 
         self.keyring_label = KeyringStatusLabel(self.runner, self.statusBar().showMessage, self)
         self.statusBar().addPermanentWidget(self.keyring_label)

@@ -70,3 +70,21 @@ def test_demo_window_knocks_and_opens_the_demo_page(qtbot, recorder_bin) -> None
         window.close()
         started.close()
     assert not started.config_dir.exists()
+
+
+def test_the_demo_cleans_up_when_the_window_cannot_be_built(qtbot, monkeypatch) -> None:
+    import tempfile
+    from pathlib import Path
+
+    import pytest
+
+    import knockgui.gui.main_window
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("window failed")
+
+    monkeypatch.setattr(knockgui.gui.main_window, "MainWindow", broken)
+    before = set(Path(tempfile.gettempdir()).glob("knockgui-demo-*"))
+    with pytest.raises(RuntimeError):
+        create_main_window(build_parser().parse_args(["--demo"]))
+    assert set(Path(tempfile.gettempdir()).glob("knockgui-demo-*")) <= before
