@@ -99,14 +99,22 @@ def _try_socket(family: int, kind: int, v6: bool, sockaddr: tuple[Any, ...], pay
 
 
 def usable_methods(
-    family: int, platform: str = sys.platform, methods: tuple[str, ...] = ("dgram", "raw")
+    family: int,
+    platform: str = sys.platform,
+    methods: tuple[str, ...] = ("dgram", "raw"),
+    *,
+    dll: Any = None,
+    get_last_error: Callable[[], int] | None = None,
 ) -> tuple[str, ...]:
     """The ways to send an echo that this process may use now (opening and closing a socket of each
     kind), best first; raises PermissionProblem, saying what to change, when there is none. The knock
     engine asks this before sending a sequence with an ICMP step, so it never stops half-way through."""
-    if platform == "win32":
-        return ("iphlpapi",)
     v6 = family == socket.AF_INET6
+    if platform == "win32":
+        from knockgui.core.icmp_win import check_available
+
+        check_available(v6, dll, get_last_error)
+        return ("iphlpapi",)
     proto = socket.IPPROTO_ICMPV6 if v6 else socket.IPPROTO_ICMP
     kinds = {"dgram": socket.SOCK_DGRAM, "raw": socket.SOCK_RAW}
     usable = []

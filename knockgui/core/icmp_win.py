@@ -12,11 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 from knockgui.core.errors import NetworkError, PermissionProblem
-from knockgui.core.icmp import permission_message
 
 WINDOWS_WAIT_MS = 20  # IcmpSendEcho blocks for replies; a knock needs none, so wait as little as possible
 WINDOWS_TIMED_OUT = 11010  # IP_REQ_TIMED_OUT: no reply, which is normal for a knock
 WINDOWS_AF_INET6 = 23
+INVALID_HANDLE = ctypes.c_void_p(-1).value
 
 
 def _load_iphlpapi() -> tuple[Any, Callable[[], int]]:
@@ -53,17 +53,42 @@ def _sockaddr_in6(address: str) -> _SockaddrIn6:
     return out
 
 
-def send_windows(v6: bool, address: str, payload: bytes, dll: Any, get_last_error: Callable[[], int] | None) -> None:
+def _api(dll: Any, get_last_error: Callable[[], int] | None) -> tuple[Any, Callable[[], int]]:
     if dll is None:
         dll, loaded_error = _load_iphlpapi()
         get_last_error = get_last_error or loaded_error
-    last_error = get_last_error or (lambda: 0)
-    handle_type = ctypes.c_void_p
+    return dll, get_last_error or (lambda: 0)
+
+
+def _open(dll: Any, v6: bool, last_error: Callable[[], int]) -> int:
+    """An ICMP (or ICMPv6) handle; PermissionProblem naming the Windows error when there is none."""
     create = dll.Icmp6CreateFile if v6 else dll.IcmpCreateFile
-    create.restype = handle_type
+    create.restype = ctypes.c_void_p
     handle = create()
-    if handle in (None, 0, ctypes.c_void_p(-1).value):
-        raise PermissionProblem(permission_message("win32"))
+    if handle in (None, 0, INVALID_HANDLE):
+        code = last_error()
+        if v6:
+            raise PermissionProblem(
+                f"Windows could not open its ICMPv6 service (error {code}): check that IPv6 is enabled, "
+                "or knock this router over IPv4 (-4)."
+            )
+        raise PermissionProblem(
+            f"Windows could not open its ICMP service (error {code}): check that ICMP is allowed or run "
+            "knockgui as administrator."
+        )
+    return int(handle)
+
+
+def check_available(v6: bool, dll: Any = None, get_last_error: Callable[[], int] | None = None) -> None:
+    """Open and close an ICMP handle: raises PermissionProblem before any step is sent if none opens."""
+    dll, last_error = _api(dll, get_last_error)
+    dll.IcmpCloseHandle(ctypes.c_void_p(_open(dll, v6, last_error)))
+
+
+def send_windows(v6: bool, address: str, payload: bytes, dll: Any, get_last_error: Callable[[], int] | None) -> None:
+    dll, last_error = _api(dll, get_last_error)
+    handle_type = ctypes.c_void_p
+    handle = _open(dll, v6, last_error)
     request = ctypes.create_string_buffer(payload, len(payload)) if payload else ctypes.create_string_buffer(1)
     reply_size = len(payload) + 8 + 256  # an echo-reply structure, the data and an ICMP error
     reply = ctypes.create_string_buffer(reply_size)

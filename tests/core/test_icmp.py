@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from knockgui.core.errors import NetworkError, PermissionProblem
-from knockgui.core.icmp import checksum, echo_packet, permission_message, send_echo
+from knockgui.core.icmp import checksum, echo_packet, permission_message, send_echo, usable_methods
 from tests.conftest import need
 from tests.testbed.netns import NamespaceRouter, have_root_netns
 
@@ -31,11 +31,11 @@ def test_checksum_and_echo_packet() -> None:
 class FakeIphlpapi:
     """Stand-in for iphlpapi.dll (Windows only): records what knockgui asks of it."""
 
-    def __init__(self, answers: int = 0) -> None:
+    def __init__(self, answers: int = 0, v6_handle: int | None = 0x66) -> None:
         self.calls: list[tuple[str, tuple[Any, ...]]] = []
         self.answers = answers
         self.IcmpCreateFile = self._fn("IcmpCreateFile", 0x44)
-        self.Icmp6CreateFile = self._fn("Icmp6CreateFile", 0x66)
+        self.Icmp6CreateFile = self._fn("Icmp6CreateFile", v6_handle)  # None: INVALID_HANDLE_VALUE
         self.IcmpSendEcho = self._fn("IcmpSendEcho", None)
         self.Icmp6SendEcho2 = self._fn("Icmp6SendEcho2", None)
         self.IcmpCloseHandle = self._fn("IcmpCloseHandle", 1)
@@ -46,8 +46,10 @@ class FakeIphlpapi:
         class Function:
             restype: Any = None
 
-            def __call__(self, *args: Any) -> int:
+            def __call__(self, *args: Any) -> int | None:
                 fake.calls.append((name, args))
+                if name.endswith("CreateFile"):
+                    return result if result is not None else ctypes.c_void_p(-1).value
                 return fake.answers if result is None else result
 
         return Function()
@@ -85,6 +87,17 @@ def test_windows_send_failure_is_a_sentence() -> None:
     with pytest.raises(NetworkError, match=r"error 11050\): check your network"):
         send_echo(socket.AF_INET, ("192.0.2.7", 0), b"", platform="win32", dll=dll, get_last_error=lambda: 11050)
     assert dll.calls[-1][0] == "IcmpCloseHandle"  # the handle is closed on failure too
+
+
+def test_windows_checks_the_icmp_service_before_any_step() -> None:
+    dll = FakeIphlpapi()
+    assert usable_methods(socket.AF_INET, "win32", dll=dll, get_last_error=lambda: 0) == ("iphlpapi",)
+    assert [n for n, _ in dll.calls] == ["IcmpCreateFile", "IcmpCloseHandle"]
+    # Wine, for one, has no ICMPv6 service: Icmp6CreateFile fails with ERROR_NOT_SUPPORTED (50).
+    no_v6 = FakeIphlpapi(v6_handle=None)
+    with pytest.raises(PermissionProblem, match=r"ICMPv6 service \(error 50\): .*over IPv4"):
+        usable_methods(socket.AF_INET6, "win32", dll=no_v6, get_last_error=lambda: 50)
+    assert [n for n, _ in no_v6.calls] == ["Icmp6CreateFile"]
 
 
 def test_no_allowed_way_names_the_fix() -> None:
