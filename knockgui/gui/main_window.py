@@ -75,7 +75,7 @@ class MainWindow(EditingMixin, QMainWindow):
         self.reknocked.connect(self._on_reknocked)
         self._user_moved = False
 
-        self.model = RouterTableModel(inventory.routers, self)
+        self.model = RouterTableModel([], self)  # filled (and sorted once) by refresh()
         self.proxy = RouterFilterProxy(self)
         self.proxy.setSourceModel(self.model)
         self.acts = create_actions(self)
@@ -97,8 +97,8 @@ class MainWindow(EditingMixin, QMainWindow):
         self.view.setModel(self.proxy)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.view.setSortingEnabled(True)
-        self.view.sortByColumn(Column.NAME, Qt.SortOrder.AscendingOrder)
+        self.view.horizontalHeader().setSortIndicator(Column.NAME, Qt.SortOrder.AscendingOrder)
+        self.view.setSortingEnabled(True)  # sorts by the indicator: by name
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setAlternatingRowColors(True)
         self.view.verticalHeader().setVisible(False)
