@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -73,6 +73,9 @@ class MainWindow(EditingMixin, QMainWindow):
         self._timeouts: dict[str, float] = {}
         self._keepers: dict[str, Any] = {}  # router id -> KeepOpen re-knocking while its client runs
         self.reknocked.connect(self._on_reknocked)
+        app = QCoreApplication.instance()
+        if app is not None:  # quitting from the tray closes no window: stop the workers all the same
+            app.aboutToQuit.connect(self.shutdown)
         self._user_moved = False
 
         self.model = RouterTableModel([], self)  # filled (and sorted once) by refresh()
@@ -376,9 +379,13 @@ class MainWindow(EditingMixin, QMainWindow):
             self.reload_if_changed()
         super().changeEvent(event)
 
-    def closeEvent(self, event: QCloseEvent) -> None:
+    def shutdown(self) -> None:
+        """Cancel knocks and keep-open re-knocks (launched programs keep running); also on app quit."""
         self.runner.cancel_all()
         for keeper in self._keepers.values():
-            keeper.cancel.set()  # stop re-knocking; the launched programs keep running
+            keeper.cancel.set()
         self.runner.wait(2000)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
         super().closeEvent(event)

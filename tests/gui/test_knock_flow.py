@@ -80,3 +80,15 @@ def test_esc_cancels_and_the_window_stays_responsive(qtbot, config_dir, netns_ro
     assert result_of(window, "silent").startswith("cancelled")
     assert not window.acts.cancel.isEnabled()
     timer.stop()
+
+
+def test_quitting_the_app_cancels_a_running_knock(qtbot, config_dir, netns_router, recorder_bin) -> None:
+    from PySide6.QtCore import QCoreApplication
+
+    silent = netns_router(knock_ruleset([Stage.tcp(1337)]))
+    inventory = inventory_for(config_dir, silent.router4, {"silent": "1000:tcp"}, timeout_s=60.0)
+    window = make_window(qtbot, inventory, config_dir)
+    window.connect_selected()
+    qtbot.waitUntil(lambda: "checking port" in result_of(window, "silent"), timeout=5000)
+    QCoreApplication.instance().aboutToQuit.emit()  # what app.quit() sends (the tray's Quit closes no window)
+    assert window.runner.pool.activeThreadCount() == 0  # shutdown() waited for the cancelled knock
