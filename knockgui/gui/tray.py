@@ -194,6 +194,9 @@ class Tray(QObject):
         runner.failed.connect(self._on_failed)
         runner.cancelled.connect(self._on_cancelled)
         window.installEventFilter(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)  # to see a Quit request (SIGTERM, logout) before it closes the window
         self.rebuild_menu()
 
     # --- visibility ----------------------------------------------------------------------------
@@ -222,7 +225,14 @@ class Tray(QObject):
             self.toggle_window()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Close to tray: while the tray shows and the setting is on, closing the window hides it."""
+        """Close to tray: while the tray shows and the setting is on, closing the window hides it.
+
+        A quit of the application (``QApplication.quit()`` from SIGTERM, logout, Quit) first closes every
+        window and gives up if one refuses: so once a Quit event is seen, closing is let through.
+        """
+        if event.type() == QEvent.Type.Quit and watched is QApplication.instance():
+            self.quitting = True
+            return False
         if watched is self.window and event.type() == QEvent.Type.Close and not self.quitting:
             settings = getattr(self.knocker, "settings", None)
             if getattr(settings, "close_to_tray", False) and self.icon.isVisible():

@@ -187,6 +187,12 @@ def test_with_tray_closing_hides_and_quit_quits(tray_host: str, qtbot: QtBot, co
         assert not window.isVisible() and access.tray.icon.isVisible() and quits == []
         access.tray.show_window()
         assert window.isVisible()
+        # QApplication.quit() (SIGTERM, logout) is not vetoed by close to tray: the loop ends.
+        QTimer.singleShot(50, app.quit)
+        QTimer.singleShot(3000, lambda: app.exit(SAFETY_EXIT))
+        assert app.exec() == 0 and not window.isVisible()
+        access.tray.quitting = False
+        access.tray.show_window()
         quit_action = first_menu_action(_open_menu(qtbot, access.tray), "quit")
         assert quit_action is not None
         quit_action.trigger()
