@@ -108,6 +108,15 @@ def test_second_start_hands_over_and_there_is_one_window(
     assert clicked.returncode == 0, clicked.stderr
     assert wait_for(lambda: len(recorder.records(records)) == 4, timeout=15)
 
+    # The tray as a user works it: right-click the docked icon, the first router, its default entry.
+    icon = x.wait_tray_icons(1)[0]
+    x.xdotool("mousemove", "--window", str(icon.id), "5", "5")
+    x.xdotool("click", "3")
+    for key in ("Down", "Right", "Return"):  # MikroTik-Office (recent) > Knock & connect
+        time.sleep(0.3)  # let the menu and its submenu map before the next key
+        x.xdotool("key", key)
+    assert wait_for(lambda: len(recorder.records(records)) == 5, timeout=15)
+
     assert len(x.search(WINDOW)) == 1  # every later start handed over: still one window
     assert first.poll() is None
-    x.stop(first)
+    assert x.stop(first) == 0  # SIGTERM quits cleanly although the window closes to the tray
