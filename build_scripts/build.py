@@ -103,10 +103,18 @@ def build_native(mode: str, targets: list[str], dist_root: Path, work_root: Path
         check=True,
     )  # fmt: skip
     built = outputs(dist, mode, targets)
+    require(built)
     for exe in built.values():
         log(f"built {exe}: {size_mb(exe):.1f} MB")
     log(f"PyInstaller took {time.monotonic() - started:.0f} s")
     return built
+
+
+def require(built: dict[str, Path]) -> None:
+    """Fail with a sentence (not a traceback) when PyInstaller ended without writing an executable."""
+    missing = [str(exe) for exe in built.values() if not exe.is_file()]
+    if missing:
+        raise SystemExit(f"build: PyInstaller finished but did not write {', '.join(missing)}; rerun the build.")
 
 
 def size_mb(exe: Path) -> float:
@@ -127,6 +135,7 @@ def build_windows(mode: str, targets: list[str], run_self_test: bool, dist_root:
     pyi_started = time.monotonic()
     windows.pyinstaller(SPEC, dist, work, env)
     built = outputs(dist, mode, targets, ".exe")
+    require(built)
     for exe in built.values():
         log(f"built {exe}: {size_mb(exe):.1f} MB")
     log(
