@@ -241,13 +241,14 @@ def demo_entries(router: DemoRouter) -> list[tuple[Router, RouterSecret]]:
         group="Demo",
         service=Service.WEBFIG,
         port=router.management_port,
-        timeout_s=3.0,
+        timeout_s=5.0,
         notes="A simulated router inside knockgui: double-click it to knock, check and open its page.",
     )
     wrong = replace(
         live,
         name=DEMO_WRONG_NAME,
         id=new_id(),
+        timeout_s=3.0,
         notes="The demo router with its two knock steps swapped: the port stays closed and knockgui says why.",
     )
     examples = [

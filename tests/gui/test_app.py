@@ -73,7 +73,8 @@ def test_an_unlocked_real_keyring_knocks(qtbot, config_dir: Path, secret_service
     with DemoRouter() as demo:
         inventory = Inventory.open(config_dir, KeyringSecretStore())
         inventory.add(
-            Router(name="demo", host="127.0.0.1", port=demo.management_port, timeout_s=2.0), RouterSecret(demo.sequence)
+            Router(name="demo", host="127.0.0.1", port=demo.management_port, timeout_s=10.0),
+            RouterSecret(demo.sequence),
         )
         window = open_window(qtbot).window
         qtbot.waitUntil(lambda: "(usable)" in window.keyring_label.text(), timeout=20000)

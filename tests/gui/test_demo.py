@@ -24,7 +24,7 @@ def test_closed_until_the_right_sequence_then_open_and_serving() -> None:
         first_only = Sequence(demo.sequence.steps[:1])
         assert knock("127.0.0.1", first_only, check_port=port, timeout=0.5).check.state is CheckState.NO_ANSWER
         assert demo.stage_of("127.0.0.1") == 1
-        result = knock("127.0.0.1", demo.sequence, check_port=port, timeout=3)
+        result = knock("127.0.0.1", demo.sequence, check_port=port, timeout=10)
         assert result.check.state is CheckState.OPEN
         assert demo.is_open_for("127.0.0.1")
         page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=3).read()
@@ -36,11 +36,11 @@ def test_stage_timeout_and_open_timeout_expire() -> None:
         port = demo.management_port
         slow = demo.sequence.with_delay(600)  # the second step comes after stage 1 expired
         assert knock("127.0.0.1", slow, check_port=port, timeout=0.5).check.state is CheckState.NO_ANSWER
-        assert knock("127.0.0.1", demo.sequence, check_port=port, timeout=3).check.state is CheckState.OPEN
+        assert knock("127.0.0.1", demo.sequence, check_port=port, timeout=10).check.state is CheckState.OPEN
         time.sleep(1.0)  # the open list entry expires: dropped again
         assert not demo.is_open_for("127.0.0.1")
         assert check_port("127.0.0.1", port, timeout=0.5).state is CheckState.NO_ANSWER
-        assert knock("127.0.0.1", demo.sequence, check_port=port, timeout=3).check.state is CheckState.OPEN
+        assert knock("127.0.0.1", demo.sequence, check_port=port, timeout=10).check.state is CheckState.OPEN
 
 
 def test_demo_window_knocks_and_opens_the_demo_page(qtbot, recorder_bin) -> None:

@@ -35,9 +35,10 @@ def demo_inventory(config_dir: Path, demo: DemoRouter, store: MemorySecretStore 
     inventory = Inventory.open(config_dir, store or MemorySecretStore())
     right = demo.sequence
     wrong = Sequence(tuple(reversed(right.steps)))
-    common = {"host": "127.0.0.1", "service": Service.WEBFIG, "port": demo.management_port, "timeout_s": 1.0}
-    inventory.add(Router(name="demo-right", group="demo", **common), RouterSecret(right))
-    inventory.add(Router(name="demo-wrong", group="demo", **common), RouterSecret(wrong))
+    common = {"host": "127.0.0.1", "service": Service.WEBFIG, "port": demo.management_port}
+    # The right one gets time to spare on a busy machine; the wrong one fails after 1 s.
+    inventory.add(Router(name="demo-right", group="demo", timeout_s=10.0, **common), RouterSecret(right))
+    inventory.add(Router(name="demo-wrong", group="demo", timeout_s=1.0, **common), RouterSecret(wrong))
     return inventory
 
 
@@ -318,6 +319,7 @@ def test_test_knock_in_the_editor_checks_without_launching(qtbot, demo_router, r
     qtbot.waitUntil(lambda: not dialog.runner.running(), timeout=10000)
     assert dialog.test_result.text().startswith("no answer after 1 s")
     dialog.sequence.set_sequence(demo_router.sequence)
+    dialog.timeout.setValue(10.0)  # time to spare on a busy machine
     dialog.test_button.click()
     qtbot.waitUntil(lambda: not dialog.runner.running(), timeout=10000)
     assert dialog.test_result.text().startswith("open in ")
