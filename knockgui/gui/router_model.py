@@ -227,13 +227,16 @@ class RouterFilterProxy(QSortFilterProxyModel):
         self._text = ""
         self._group: str | None = None
         self._accepted: set[str] | None = None  # router ids, None = all
+        self._stale = False
 
     def setSourceModel(self, model: Any) -> None:
         old = self.sourceModel()
         if old is not None:
-            old.modelReset.disconnect(self._recompute)
+            old.modelAboutToBeReset.disconnect(self._mark_stale)
         super().setSourceModel(model)
-        model.modelReset.connect(self._recompute)
+        # Before the proxy re-filters a reset source (new routers), the accepted set must be recomputed:
+        # mark it stale now, recompute on the first filterAcceptsRow (the source holds the new rows then).
+        model.modelAboutToBeReset.connect(self._mark_stale)
         self._recompute()
 
     def filter_text(self) -> str:
@@ -285,7 +288,13 @@ class RouterFilterProxy(QSortFilterProxyModel):
         if model is not None:
             model.sort(column, order)
 
+    def _mark_stale(self) -> None:
+        self._stale = True
+
     def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:
+        if self._stale:
+            self._stale = False
+            self._recompute()
         if self._accepted is None:
             return True
         model = self.sourceModel()

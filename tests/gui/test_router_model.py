@@ -133,3 +133,20 @@ def test_filter_over_5000_routers_is_correct(qtbot) -> None:
     assert proxy.rowCount() == 125
     proxy.set_filter_text("")
     assert proxy.rowCount() == 5000
+
+
+def test_a_reload_under_an_active_filter_shows_new_matches(qtbot) -> None:
+    from PySide6.QtWidgets import QTableView
+
+    model = RouterTableModel(routers())
+    proxy = RouterFilterProxy()
+    proxy.setSourceModel(model)
+    view = QTableView()  # a view makes the proxy re-filter during the reset itself
+    qtbot.addWidget(view)
+    view.setModel(proxy)
+    proxy.set_filter_text("branch")
+    assert proxy.rowCount() == 2
+    model.set_routers([*model.routers, Router(name="branch-c", host="c.example.net")])
+    assert sorted(names(proxy)) == ["branch-a", "branch-b", "branch-c"]
+    model.set_routers([r for r in model.routers if r.name != "branch-a"])
+    assert sorted(names(proxy)) == ["branch-b", "branch-c"]
