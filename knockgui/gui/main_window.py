@@ -181,6 +181,7 @@ class MainWindow(EditingMixin, QMainWindow):
             self.group.addItem(group, group)
         self.group.setCurrentIndex(max(0, self.group.findData(chosen)) if chosen else 0)
         self.group.blockSignals(blocked)
+        self.proxy.set_group(self.group.currentData())  # "All groups" when the chosen one is gone
         self.group.setVisible(bool(groups))
         self.stack.setCurrentWidget(self.view if self.model.rowCount() else self.empty)
         self._select(current.id if current else None)

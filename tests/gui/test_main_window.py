@@ -398,3 +398,19 @@ def test_enter_with_no_match_says_so(qtbot, config_dir, demo_router) -> None:
     qtbot.keyClick(window.filter, Qt.Key.Key_Return)
     assert window.runner.running() == []
     assert window.statusBar().currentMessage() == 'No router matches "zzz": change the filter, or add one with Ctrl+N.'
+
+
+def test_a_group_that_disappears_stops_filtering(qtbot, config_dir, monkeypatch) -> None:
+    inventory = Inventory.open(config_dir, MemorySecretStore())
+    seq = RouterSecret(Sequence((Step(Protocol.TCP, port=1000),)))
+    inventory.add(Router(name="a", host="192.0.2.1", group="north"), seq)
+    inventory.add(Router(name="b", host="192.0.2.2", group="south"), seq)
+    window = make_window(qtbot, inventory, config_dir)
+    window.group.setCurrentIndex(window.group.findData("south"))
+    assert window.proxy.rowCount() == 1
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Yes)
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_Delete)  # the last router of "south"
+    assert window.group.findData("south") < 0
+    assert window.group.currentData() is None and window.proxy.rowCount() == 1
+    assert window.selected_router().name == "a"
