@@ -10,9 +10,9 @@ QApplication, loads the platform plugin and the icon, runs the event loop once a
 window. The CLI is measured with ``--version``.
 
 Goals (issue 7), for the GUI: one-file within 1.5 s; one-dir within 1.2x of running from source.
-The CLI rows are for information: its work is tiny, so the bootloader's fixed cost (about 50 ms)
-dominates the ratio. Measured on a 2-core Debian 12 VM: GUI source 0.32 s, one-file 0.72 s (2.3x),
-one-dir 0.27 s (0.86x); CLI source 0.12 s, one-file 0.22 s, one-dir 0.17 s.
+The CLI rows are for information (its one-file start is dominated by unpacking). Measured on a 2-core
+Debian 12 VM (other test runs sharing it, so +-20 %): GUI source 0.32 s, one-file 0.77 s (2.45x),
+one-dir 0.33 s (1.03x); CLI source 0.13 s, one-file 0.27 s, one-dir 0.12 s (0.94x).
 """
 
 from __future__ import annotations
