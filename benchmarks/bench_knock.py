@@ -11,6 +11,8 @@ knock that must open the port. Each run is timed from the first packet to an acc
             an installed package has it)
 * knock:    the zeroflux ``knock`` client process (Debian knockd package), then the same check
 * python:   ``python -c pass`` (the interpreter's bare start)
+* stdlib:   ``python -c "import argparse, dataclasses, socket, selectors, threading"``: the standard
+            modules the CLI needs, before any knockgui code
 
 Goals: engine within 2 ms of the floor; the CLI process within 2x of ``python -c pass``. Also reports
 how long ``knock()`` takes to stop after a cancel while checking a port that never answers.
@@ -86,15 +88,30 @@ def bare_python() -> None:
     subprocess.run([sys.executable, "-c", "pass"], check=True, env=ENV_PYC)
 
 
-def measure(name: str, fn: Callable[[], None], runs: int, reset: Callable[[], None] | None) -> list[float]:
-    times = []
+def stdlib_only() -> None:
+    """What the CLI's design costs before any knockgui code: the standard modules it needs."""
+    code = "import argparse, dataclasses, socket, selectors, threading"
+    subprocess.run([sys.executable, "-c", code], check=True, env=ENV_PYC)
+
+
+Case = tuple[str, Callable[[], None], bool]  # name, what to time, whether the router is reset first
+
+
+def measure(cases: list[Case], runs: int, reset: Callable[[], None]) -> dict[str, list[float]]:
+    """Time the cases interleaved (one run of each in turn), so a change in the machine's load
+    (other work on these shared cores) affects all of them alike and the ratios stay fair."""
+    times: dict[str, list[float]] = {name: [] for name, _, _ in cases}
     for _ in range(runs):
-        if reset:
-            reset()
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    print(f"  {name:<8} median {statistics.median(times):8.2f} ms   min {min(times):8.2f}   max {max(times):8.2f}")
+        for name, fn, needs_reset in cases:
+            if needs_reset:
+                reset()
+            start = time.perf_counter()
+            fn()
+            times[name].append((time.perf_counter() - start) * 1000)
+    for name, values in times.items():
+        print(
+            f"  {name:<8} median {statistics.median(values):8.2f} ms   min {min(values):8.2f}   max {max(values):8.2f}"
+        )
     return times
 
 
@@ -152,20 +169,25 @@ def main() -> int:
         print(
             f"3-step knock + check of port {PORT} on a namespace router ({args.runs} runs in process, {procs} as processes)"
         )
-        results = {
-            "floor": measure("floor", lambda: floor(addr), args.runs, reset),
-            "engine": measure("engine", lambda: engine(addr, sequence), args.runs, reset),
-            "cli": measure("cli", lambda: cli(addr, ENV_PYC), procs, reset),
-            "python": measure("python", bare_python, procs, None),
-        }
+        in_process: list[Case] = [
+            ("floor", lambda: floor(addr), True),
+            ("engine", lambda: engine(addr, sequence), True),
+        ]
+        processes: list[Case] = [
+            ("cli", lambda: cli(addr, ENV_PYC), True),
+            ("python", bare_python, False),
+            ("stdlib", stdlib_only, False),
+        ]
         if shutil.which("knock"):
-            results["knock"] = measure("knock", lambda: zeroflux(addr), procs, reset)
+            processes.append(("knock", lambda: zeroflux(addr), True))
         else:
             print("  knock    (not installed: Debian package knockd)")
+        results = {**measure(in_process, args.runs, reset), **measure(processes, procs, reset)}
         med = {k: statistics.median(v) for k, v in results.items()}
         print()
         print(f"engine - floor     {med['engine'] - med['floor']:+7.2f} ms   (goal: within 2 ms)")
         print(f"cli / python -c    {med['cli'] / med['python']:7.2f} x    (goal: within 2x)")
+        print(f"stdlib / python -c {med['stdlib'] / med['python']:7.2f} x    (argparse, dataclasses, socket... alone)")
         if "knock" in med:
             print(f"cli / knock+check  {med['cli'] / med['knock']:7.2f} x")
             print(f"engine / knock+check {med['engine'] / med['knock']:5.2f} x")
