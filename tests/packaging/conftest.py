@@ -1,7 +1,7 @@
 """The executables under test are built by the test run itself, once per session.
 
 Choice (issue 7): the build is a session-scoped fixture, not a step of ``.ci/run``. Only a run that
-selects these tests pays for it, a developer's ``pytest tests/packaging`` builds exactly what it tests, and
+selects these tests pays for it, ``KNOCKGUI_BUILD_TESTS=1 pytest tests/packaging`` builds what it tests, and
 CI (which runs the whole suite) builds both: Linux one-file (about 35 s) and, under Wine, the Windows
 exes (about 90 s with the cached prefix, 2.5 min from nothing). Outputs go to a temporary folder, so
 parallel sessions never share a dist/. ``KNOCKGUI_TEST_DIST=DIR`` reuses a finished
