@@ -213,17 +213,16 @@ def _ping_group_range() -> str | None:
 def check_icmp(platform_name: str = sys.platform) -> Check:
     """Unprivileged ICMP (echo without admin rights): Windows IcmpSendEcho, else a SOCK_DGRAM ICMP socket."""
     if platform_name == "win32":
-        try:
-            import ctypes
+        from knockgui.core import icmp_win
+        from knockgui.core.errors import KnockguiError
 
-            lib = ctypes.WinDLL("iphlpapi")  # type: ignore[attr-defined,unused-ignore]
-            lib.IcmpSendEcho  # noqa: B018 - the lookup itself is the check
-            lib.IcmpCreateFile  # noqa: B018
-        except (OSError, AttributeError) as exc:
-            return Check(
-                "icmp", False, f"IcmpSendEcho is not available ({exc}); ICMP knock steps cannot be sent", False
-            )
-        return Check("icmp", True, "permitted: IcmpSendEcho (iphlpapi) is available, no admin rights needed", False)
+        try:
+            icmp_win.check_available(False)  # opens (and closes) an ICMP handle, as a knock does
+        except KnockguiError as exc:
+            return Check("icmp", False, f"not permitted: {exc.message}", False)
+        return Check(
+            "icmp", True, "permitted: IcmpSendEcho (iphlpapi) opened an ICMP handle, no admin rights needed", False
+        )
     reason = _try_socket(socket.SOCK_DGRAM, socket.IPPROTO_ICMP)
     if not reason:
         return Check("icmp", True, "permitted: unprivileged ICMP sockets work", False)
