@@ -60,7 +60,7 @@ class Step:
 
     @property
     def target(self) -> str:
-        """Short description without the payload, safe to show: ``1337/tcp`` or ``icmp size 128``."""
+        """``1337/tcp`` or ``icmp size 128``, without the payload; still secret (only for ``-v`` of the user's own steps)."""
         if self.protocol is Protocol.ICMP:
             return f"icmp size {self.size}"
         return f"{self.port}/{self.protocol.value}"
@@ -70,11 +70,13 @@ class Step:
         room = self.size - ICMP_OVERHEAD
         return self.payload + b"\x00" * (room - len(self.payload))
 
-    def validate(self) -> None:
-        """Raise :class:`SequenceError` (without the step's text) if the step is impossible."""
+    def validate(self, number: int | None = None) -> None:
+        """Raise :class:`SequenceError` if the step is impossible; the message names the step by its number
+        and protocol only (never its port, size or payload: they are the secret)."""
         problem = _step_problem(self)
         if problem:
-            raise SequenceError(f"The knock step {self.target} is invalid: {problem}.")
+            which = f"Knock step {number}" if number is not None else "A knock step"
+            raise SequenceError(f"{which} ({self.protocol.value}) is invalid: {problem}.")
 
 
 @dataclass(frozen=True)
@@ -94,8 +96,8 @@ class Sequence:
             raise SequenceError(f"The knock sequence has {len(self.steps)} steps; at most {MAX_STEPS} are allowed.")
         if not 0 <= self.delay_ms <= MAX_DELAY_MS:
             raise SequenceError(f"The delay must be 0-{MAX_DELAY_MS} ms.")
-        for step in self.steps:
-            step.validate()
+        for number, step in enumerate(self.steps, 1):
+            step.validate(number)
 
     def delay_after(self, index: int) -> int:
         """Milliseconds to wait after step ``index`` (none after the last step)."""
@@ -124,7 +126,7 @@ def _step_problem(step: Step) -> str:
         if not ICMP_OVERHEAD <= step.size <= MAX_IP_PACKET:
             return f"ICMP size must be {ICMP_OVERHEAD}-{MAX_IP_PACKET} (the whole IP packet: 20 + 8 + payload)"
         if len(step.payload) > step.size - ICMP_OVERHEAD:
-            return f"payload of {len(step.payload)} bytes does not fit in an ICMP packet of size {step.size}"
+            return "the payload does not fit in the ICMP size (the whole packet: 20 + 8 + payload)"
         return ""
     if not 1 <= step.port <= 65535:
         return "port must be 1-65535"
@@ -167,7 +169,7 @@ def _parse_step(token: str) -> Step:
         try:
             protocol = Protocol(proto_text)
         except ValueError:
-            raise ValueError(f'unknown protocol "{parts[1]}"; use tcp, udp or icmp') from None
+            raise ValueError("unknown protocol; use tcp, udp or icmp") from None
         if protocol is Protocol.ICMP:
             raise ValueError("write ICMP steps as icmp:SIZE")
         payload = _parse_payload(parts[2]) if len(parts) == 3 else b""
@@ -179,7 +181,8 @@ def _parse_step(token: str) -> Step:
 
 
 def parse_sequence(text: str, delay_ms: int = 0) -> Sequence:
-    """Parse the text form. Errors name the step (by number and text) and what is wrong with it."""
+    """Parse the text form. Errors name the step by its number and say what is wrong with it; they never
+    repeat the step's text (a typo in a sequence is still mostly the secret)."""
     tokens = [t for t in _SEPARATORS.split(text.strip()) if t]
     if not tokens:
         raise SequenceError("The knock sequence is empty: give at least one step such as 1337:tcp.")
@@ -188,19 +191,19 @@ def parse_sequence(text: str, delay_ms: int = 0) -> Sequence:
         number = len(steps) + 1
         if token.lower().startswith("wait:"):
             if not steps:
-                raise SequenceError(f'step {number} "{token}": a wait must follow a knock step')
+                raise SequenceError(f"Knock step {number} is invalid: a wait must follow a knock step.")
             try:
                 wait = _parse_number(token[5:], "wait")
             except ValueError as exc:
-                raise SequenceError(f'step {number} "{token}": {exc}') from None
+                raise SequenceError(f"Knock step {number} is invalid: {exc}.") from None
             if wait > MAX_DELAY_MS:
-                raise SequenceError(f'step {number} "{token}": wait must be 0-{MAX_DELAY_MS} ms')
+                raise SequenceError(f"Knock step {number} is invalid: a wait must be 0-{MAX_DELAY_MS} ms.")
             steps[-1] = replace(steps[-1], delay_ms=wait)
             continue
         try:
             steps.append(_parse_step(token))
         except ValueError as exc:
-            raise SequenceError(f'step {number} "{token}": {exc}') from None
+            raise SequenceError(f"Knock step {number} is invalid: {exc}.") from None
     return Sequence(tuple(steps), delay_ms=delay_ms)
 
 

@@ -75,8 +75,8 @@ def test_exit_1_port_did_not_open(udp_port: int) -> None:
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (("127.0.0.1", "1337", "70000:tcp"), 'step 2 "70000:tcp": port must be 1-65535'),
-        (("127.0.0.1", "1337:sctp"), 'unknown protocol "sctp"'),
+        (("127.0.0.1", "1337", "70000:tcp"), "Knock step 2 is invalid: port must be 1-65535."),
+        (("127.0.0.1", "1337:sctp"), "Knock step 1 is invalid: unknown protocol; use tcp, udp or icmp."),
         (("127.0.0.1", "icmp:20"), "ICMP size must be 28-65535"),
         (("127.0.0.1",), "No knock steps were given"),
         (("127.0.0.1", "1337", "--check", "http"), '--check must be a whole number from 1 to 65535, not "http"'),

@@ -49,12 +49,12 @@ def test_per_step_wait_round_trips() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("1337 70000:tcp", 'step 2 "70000:tcp": port must be 1-65535'),
-        ("0:udp", 'step 1 "0:udp": port must be 1-65535'),
-        ("1337:sctp", 'step 1 "1337:sctp": unknown protocol "sctp"'),
-        ("icmp:27", 'step 1 "icmp:27": ICMP size must be 28-65535'),
-        ("icmp:65536", 'step 1 "icmp:65536": ICMP size must be 28-65535'),
-        ("icmp:30:abc", 'step 1 "icmp:30:abc": payload of 3 bytes does not fit'),
+        ("1337 70000:tcp", "Knock step 2 is invalid: port must be 1-65535."),
+        ("0:udp", "Knock step 1 is invalid: port must be 1-65535."),
+        ("1337:sctp", "Knock step 1 is invalid: unknown protocol; use tcp, udp or icmp."),
+        ("icmp:27", "Knock step 1 is invalid: ICMP size must be 28-65535"),
+        ("icmp:65536", "Knock step 1 is invalid: ICMP size must be 28-65535"),
+        ("icmp:30:abc", "Knock step 1 is invalid: the payload does not fit in the ICMP size"),
         ("1337:tcp:x", "cannot carry a payload"),
         ("", "The knock sequence is empty"),
         (" , ", "The knock sequence is empty"),
@@ -68,6 +68,24 @@ def test_bad_input_names_the_step(text: str, message: str) -> None:
     with pytest.raises(SequenceError) as info:
         parse_sequence(text)
     assert message in str(info.value)
+    for token in text.replace(",", " ").split():  # the user's text is not repeated: it is mostly the secret
+        assert f'"{token}"' not in str(info.value) and (len(token) < 5 or token not in str(info.value))
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        Step(Protocol.UDP, port=23917, payload=b"s" * 65508),
+        Step(Protocol.ICMP, size=29, payload=b"secretword"),
+        Step(Protocol.TCP, port=23917, payload=b"secretword"),
+    ],
+)
+def test_an_impossible_step_is_refused_without_its_port_size_or_payload(step: Step) -> None:
+    with pytest.raises(SequenceError) as info:
+        Sequence((Step(Protocol.TCP, port=1337), step))
+    message = str(info.value)
+    assert message.startswith(f"Knock step 2 ({step.protocol.value}) is invalid: ")
+    assert "23917" not in message and "secretword" not in message and "29" not in message
 
 
 def test_repr_never_shows_ports_or_payload() -> None:
