@@ -1,8 +1,10 @@
 """GUI benchmarks: start-up to the first painted window with 1,000 routers, and filtering 5,000 routers.
 
-Start-up: the real ``create_main_window`` (inventory of 1,000 routers in a temporary config folder)
-against a bare PySide6 window, each measured in a fresh process from spawn to the first paint event
-(offscreen platform), median of several runs; goal: within 1.5x of the bare window.
+Start-up: the real program path, ``knockgui.gui.app.main(["--config-dir", DIR])`` as the ``knockgui``
+console script runs it (flags, single-instance claim, inventory of 1,000 routers, window, tray hook),
+against a bare PySide6 window, each measured in a fresh process from spawn to the first paint event of
+its main window (offscreen platform), median of several runs; goal: within 1.5x of the bare window.
+Bytecode is cached, as an installed package has it (PYTHONDONTWRITEBYTECODE is dropped for the runs).
 Filtering: typing into the real main window's filter box over 5,000 routers, per keystroke, against
 Qt's own C++ filter (QStandardItemModel + QSortFilterProxyModel.setFilterFixedString) in the same run;
 goal: under 30 ms a keystroke.
@@ -26,27 +28,36 @@ ROOT = Path(__file__).resolve().parent.parent
 CHILD = r"""
 import sys, time
 from PySide6.QtCore import QEvent, QObject
-from PySide6.QtWidgets import QApplication, QMainWindow, QLabel
-app = QApplication([])
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+
 class FirstPaint(QObject):
     def eventFilter(self, obj, event):
         if event.type() == QEvent.Type.Paint:
             print(time.time(), flush=True)
-            app.exit(0)
+            QApplication.instance().exit(0)
         return False
+
+# Both cases: the first QMainWindow shown gets a filter that prints the time of its first paint and
+# ends the event loop. Only the window is filtered (an application-wide filter would call Python for
+# every event of the start-up and slow both cases down by some 20 ms).
+catcher = FirstPaint()
+show = QMainWindow.show
+def show_and_catch(window):
+    window.installEventFilter(catcher)
+    show(window)
+QMainWindow.show = show_and_catch
+
 if sys.argv[1] == "bare":
+    app = QApplication([])
     window = QMainWindow()
     window.setWindowTitle("bare")
     window.setCentralWidget(QLabel("bare window"))
     window.resize(900, 520)
-else:
-    from knockgui.gui.app import build_parser, create_main_window
-    started = create_main_window(build_parser().parse_args(["--config-dir", sys.argv[2]]))
-    window = started.window
-catcher = FirstPaint()
-window.installEventFilter(catcher)
-window.show()
-app.exec()
+    window.show()
+    app.exec()
+else:  # what the knockgui console script runs: the whole main(), single-instance claim and tray included
+    from knockgui.gui.app import main
+    sys.exit(main(["--config-dir", sys.argv[2]]))
 """
 
 
@@ -79,7 +90,8 @@ def startup_ms(kind: str, folder: Path, env: dict[str, str]) -> float:
 
 
 def bench_startup(runs: int) -> None:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(QT_QPA_PLATFORM="offscreen", PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         env["HOME"] = tmp
