@@ -114,6 +114,10 @@ class QuickAccess:
     def routers(self) -> list[Router]:
         """The inventory's routers, re-read first when another program (the CLI) changed the file."""
         inventory = self.window.inventory
+        reload_if_changed = getattr(self.window, "reload_if_changed", None)
+        if callable(reload_if_changed):  # the main window keeps the file's state (no second load at start)
+            reload_if_changed()
+            return list(inventory.routers)
         path = getattr(inventory, "path", None)
         try:
             st = Path(path).stat() if path else None
