@@ -89,7 +89,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         code: int = args.func(args)
+        if sys.stdout is not None:  # flushed here, so that a reader gone away (| head) is caught below
+            sys.stdout.flush()
         return code
+    except BrokenPipeError:  # stdout's reader stopped early: end quietly, as other command-line tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush then writes nowhere, silently
+        return 141  # 128 + SIGPIPE, what a shell reports for a program killed by a broken pipe
     except KnockguiError as exc:
         fail(exc.message)
         return exc.exit_code
