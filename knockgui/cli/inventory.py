@@ -41,11 +41,19 @@ def open_inventory(args: argparse.Namespace) -> Inventory:
     return inventory
 
 
+def _hidden(prompt: str) -> str:
+    """Ask without echo; Ctrl-D (end of input) is a sentence, not a crash."""
+    try:
+        return getpass.getpass(prompt)
+    except EOFError:
+        raise InputError("No input was given (end of input); run the command again and type it.") from None
+
+
 def _ask(prompt: str) -> str:
     if not sys.stdin.isatty():
         line = sys.stdin.readline()
         return line.rstrip("\r\n")
-    return getpass.getpass(prompt)
+    return _hidden(prompt)
 
 
 def read_sequence_text(value: str) -> str:
@@ -57,14 +65,17 @@ def read_passphrase(path: str | None, *, confirm: bool) -> str:
     if path:
         try:
             text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"Could not read the passphrase file {path} ({exc}); check its name.") from None
+        except UnicodeDecodeError:  # its message would quote a byte of the file
+            raise InputError(f"The passphrase file {path} is not UTF-8 text; write the passphrase as text.") from None
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise InputError(f"Could not read the passphrase file {path} ({reason}); check its name.") from None
         passphrase = text.splitlines()[0] if text.splitlines() else ""
     else:
         if not sys.stdin.isatty():
             raise InputError("No terminal to ask for the passphrase; give it with --passphrase-file FILE.")
-        passphrase = getpass.getpass("Passphrase: ")
-        if confirm and getpass.getpass("Passphrase again: ") != passphrase:
+        passphrase = _hidden("Passphrase: ")
+        if confirm and _hidden("Passphrase again: ") != passphrase:
             raise InputError("The two passphrases differ; try again.")
     if not passphrase:
         raise InputError("The passphrase is empty; give one.")
@@ -74,8 +85,8 @@ def read_passphrase(path: str | None, *, confirm: bool) -> str:
 def read_password(name: str) -> str | None:
     if not sys.stdin.isatty():
         return _ask("") or None
-    first = getpass.getpass(f"Password for {name} (empty for none): ")
-    if first and getpass.getpass("Password again: ") != first:
+    first = _hidden(f"Password for {name} (empty for none): ")
+    if first and _hidden("Password again: ") != first:
         raise InputError("The two passwords differ; try again.")
     return first or None
 

@@ -17,11 +17,33 @@ from pathlib import Path
 from knockgui.core.errors import ConfigError
 
 
+def _blocking_file(folder: Path) -> Path | None:
+    """The file (not a folder) that stands where ``folder`` or one of its parents should be, if any."""
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            return None if candidate.is_dir() else candidate
+    return None
+
+
+def make_folder(folder: Path, path: Path, verb: str) -> None:
+    """Create ``folder`` (for ``path``); ConfigError naming the fix when it cannot be, e.g. a file is in the way."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        blocker = _blocking_file(folder)
+        if blocker is not None:
+            raise ConfigError(
+                f"Could not {verb} {path}: {blocker} is a file, not a folder; move that file away or choose "
+                "another folder."
+            ) from None
+        raise ConfigError(f"Could not {verb} {path} ({exc.strerror or exc}); check the folder's permissions.") from None
+
+
 def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
     """Replace ``path`` with ``data`` atomically. ConfigError (one sentence) on failure."""
     folder = path.parent
+    make_folder(folder, path, "write")
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
         raise ConfigError(f"Could not write {path} ({exc.strerror or exc}); check the folder's permissions.") from None
@@ -70,8 +92,8 @@ def _fsync_dir(folder: Path) -> None:
 def file_lock(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``.NAME.lock`` beside ``path`` (between processes: GUI, CLI, links)."""
     lock_path = path.with_name(f".{path.name}.lock")
+    make_folder(lock_path.parent, path, "lock")
     try:
-        lock_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
         raise ConfigError(f"Could not lock {path} ({exc.strerror or exc}); check the folder's permissions.") from None

@@ -11,13 +11,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from knockgui.core.errors import ConfigError, InputError, NotFoundError
+from knockgui.core.atomic import atomic_write
+from knockgui.core.errors import InputError, NotFoundError
 
 SETTINGS_FILE = "settings.json"
 SSH_CLIENTS = ("openssh", "putty")
@@ -199,26 +199,7 @@ def load_settings(config_dir: Path) -> Settings:
 
 def save_settings(config_dir: Path, settings: Settings) -> Path:
     """Write ``settings.json`` atomically (a temporary file renamed over the old one)."""
-    folder = Path(config_dir)
-    path = settings_path(folder)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(settings.to_dict(), out, indent=2, sort_keys=True)
-                out.write("\n")
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-    except OSError as exc:
-        raise ConfigError(
-            f"The settings could not be saved to {path} ({exc.strerror or exc}); check that the folder is writable."
-        ) from None
+    path = settings_path(Path(config_dir))
+    text = json.dumps(settings.to_dict(), indent=2, sort_keys=True) + "\n"
+    atomic_write(path, text.encode("utf-8"))
     return path
