@@ -98,8 +98,11 @@ def bench_startup(runs: int) -> None:
         write_inventory(folder, 1000)
         startup_ms("bare", folder, env)  # warm the file cache
         startup_ms("knockgui", folder, env)
-        bare = [startup_ms("bare", folder, env) for _ in range(runs)]
-        app = [startup_ms("knockgui", folder, env) for _ in range(runs)]
+        bare: list[float] = []
+        app: list[float] = []
+        for _ in range(runs):  # interleaved: a change in the machine's load affects both alike
+            bare.append(startup_ms("bare", folder, env))
+            app.append(startup_ms("knockgui", folder, env))
     b, a = statistics.median(bare), statistics.median(app)
     print(
         f"start-up to first paint, median of {runs}: bare PySide6 window {b:.0f} ms, knockgui with 1,000 routers {a:.0f} ms"
