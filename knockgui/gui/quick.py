@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from knockgui.core.errors import InputError, KnockguiError
-from knockgui.core.links import is_link, parse_link
 from knockgui.core.model import Router
 from knockgui.gui.single_instance import Reply, Request, SingleInstance, make_handler
 from knockgui.gui.tray import Tray, install_no_tray_notice, tray_available
@@ -56,6 +56,8 @@ def request_from(args: argparse.Namespace) -> Request:
     link = getattr(args, "link", None)
     knock, connect = getattr(args, "knock", None), getattr(args, "connect", None)
     if link:
+        from knockgui.core.links import is_link, parse_link
+
         if knock or connect:
             raise InputError("Give either --knock/--connect NAME or a link, not both.")
         if not is_link(link):
@@ -164,8 +166,9 @@ def attach(app: QCoreApplication, window: Any, config_dir: Path | None, claimed:
     quick = QuickAccess(window, tray, claimed.instance)
     quick.routers()  # note the file's state
     handler = make_handler(quick.routers, quick.start, quick.show_window)
-    if claimed.instance is not None:
-        claimed.instance.serve(handler, parent=window)
+    if claimed.instance is not None:  # listen once the window is painted (later starts wait for that)
+        instance = claimed.instance
+        after_first_paint(window, lambda: instance.serve(handler, parent=window))
     minimised = bool(getattr(window.settings, "start_minimised", False))
     if minimised and tray is not None:
         pass  # in the tray only
@@ -181,6 +184,33 @@ def attach(app: QCoreApplication, window: Any, config_dir: Path | None, claimed:
                 window.show()  # a refused first request is shown, not swallowed by the tray
             window.statusBar().showMessage(reply.message)
     return quick
+
+
+class _FirstPaint(QObject):
+    """Runs ``job`` once, from the event loop, after ``widget``'s first paint (or after ``fallback_ms``)."""
+
+    def __init__(self, widget: QWidget, job: Callable[[], object], fallback_ms: int) -> None:
+        super().__init__(widget)
+        self.widget = widget
+        self.job: Callable[[], object] | None = job
+        widget.installEventFilter(self)
+        QTimer.singleShot(fallback_ms, self, self._run)  # never painted (minimised, in the tray): run anyway
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.widget and event.type() == QEvent.Type.Paint and self.job is not None:
+            QTimer.singleShot(0, self, self._run)
+        return False
+
+    def _run(self) -> None:
+        job, self.job = self.job, None
+        if job is not None:
+            self.widget.removeEventFilter(self)
+            job()
+
+
+def after_first_paint(widget: QWidget, job: Callable[[], object], fallback_ms: int = 250) -> None:
+    """Run ``job`` once the event loop has painted ``widget`` (start-up work that need not delay the window)."""
+    _FirstPaint(widget, job, fallback_ms)
 
 
 def link_button_row(parent: QWidget) -> QWidget:

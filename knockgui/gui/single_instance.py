@@ -29,13 +29,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from knockgui.core.errors import KnockguiError
-from knockgui.core.links import parse_link, resolve_link
 from knockgui.core.model import Router
+
+if TYPE_CHECKING:
+    from PySide6.QtNetwork import QLocalSocket
+
+# QtNetwork is imported where a socket is made: the first start of the day only takes the lock
+# before its window appears and listens after it (see quick.attach), so QtNetwork stays off that path.
 
 PROTOCOL = 1
 ACTIONS = ("show", "knock", "connect", "link")
@@ -108,6 +113,8 @@ def server_name(config_dir: Path, user: str | None = None) -> str:
 
 def send_request(name: str, request: Request, timeout: float = 5.0) -> Reply | None:
     """Send ``request`` to the instance listening on ``name``; None when none listens there."""
+    from PySide6.QtNetwork import QLocalSocket
+
     socket = QLocalSocket()
     socket.connectToServer(name)
     if not socket.waitForConnected(int(min(timeout, 2.0) * 1000)):
@@ -140,6 +147,8 @@ class InstanceServer(QObject):
     """Listens for later starts; ``handler`` decides on each request and its reply (in the GUI thread)."""
 
     def __init__(self, name: str, handler: Handler, parent: QObject | None = None) -> None:
+        from PySide6.QtNetwork import QLocalServer
+
         super().__init__(parent)
         self.name = name
         self.handler = handler
@@ -148,6 +157,8 @@ class InstanceServer(QObject):
         self.server.newConnection.connect(self._on_connection)
 
     def listen(self) -> bool:
+        from PySide6.QtNetwork import QLocalServer
+
         QLocalServer.removeServer(self.name)  # we hold the lock: any socket file left is stale
         return self.server.listen(self.name)
 
@@ -201,6 +212,8 @@ class _Conversation(QObject):
         self.socket.disconnectFromServer()
 
     def _finish(self) -> None:
+        from PySide6.QtNetwork import QLocalSocket
+
         if self.socket.state() != QLocalSocket.LocalSocketState.UnconnectedState:
             self.socket.abort()
         self.done = True
@@ -323,6 +336,8 @@ def make_handler(
             return Reply(True, "The running knockgui window was brought to the front.")
         try:
             if request.action == "link":
+                from knockgui.core.links import parse_link, resolve_link
+
                 target = resolve_link(parse_link(request.link), routers())
                 router, launch = target.router, target.launch
             else:
