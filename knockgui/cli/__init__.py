@@ -10,6 +10,10 @@ from collections.abc import Sequence
 from knockgui import __version__
 from knockgui.core.errors import KnockguiError
 
+TYPE_CHECKING = False  # typing is imported by type checkers only (start-up time)
+if TYPE_CHECKING:
+    from typing import NoReturn
+
 PROG = "knockgui-cli"
 
 
@@ -29,6 +33,13 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
                 except (AttributeError, ValueError, OSError):
                     width = 78
         super().__init__(prog, indent_increment, max_help_position, width)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, except that a usage error is one sentence pointing at ``--help`` (no usage block)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message}; see {self.prog} --help.\n")
 
 
 def fail(message: str) -> None:
@@ -67,7 +78,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
         modules = [knock, inventory, connect, links, selftest]
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog=PROG, description="Knock, check and connect to MikroTik routers.", formatter_class=HelpFormatter
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")

@@ -144,3 +144,23 @@ def test_a_binary_router_list_is_kept_aside_with_a_warning(config_dir: Path) -> 
     assert [p.name.split("-")[0] for p in config_dir.iterdir() if not p.name.startswith(".")] == [
         "routers.json.corrupt"
     ]
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ("add", "x", "--port", "abc"),
+            "knockgui-cli add: argument --port: invalid int value: 'abc'; see knockgui-cli add --help.",
+        ),
+        (
+            ("add",),
+            "knockgui-cli add: the following arguments are required: NAME, --host, --sequence; see knockgui-cli add --help.",
+        ),
+        ((), "knockgui-cli: the following arguments are required: COMMAND; see knockgui-cli --help."),
+    ],
+)
+def test_a_usage_error_is_one_sentence_pointing_at_help(args: tuple[str, ...], line: str) -> None:
+    proc = cli(*args)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr == line + "\n"
