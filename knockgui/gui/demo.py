@@ -17,6 +17,13 @@ The simulated router follows the seed's RouterOS rules, without root and without
   connections from sources not in the open list are closed at once. When no source is open any more,
   the plug goes back in.
 
+In-process, the check's first SYN races the knock: it leaves right after the last step and the kernel
+handles it inside ``connect()``, usually before the router's thread has even read that step (the knocking
+thread holds Python's GIL), so it is dropped and the check's 25 ms retry opens the port. To win that race
+as a real router does, while it runs the demo asks Python to switch threads every 20 µs (knock steps
+follow each other within microseconds, so it cannot wait for the first one; restored by ``close()``),
+and opening the gate is a single ``listen()`` call (the queue gets room) before the plug is taken out.
+
 The demo's router entry lives in a temporary config folder with an in-memory secret store (never the
 user's keyring). Its service is WebFig, so "Knock & connect" opens the demo's own page
 ``http://127.0.0.1:PORT/`` in the browser: harmless, and it shows what a successful connect looks like.
@@ -28,6 +35,7 @@ import contextlib
 import selectors
 import shutil
 import socket
+import sys
 import tempfile
 import threading
 import time
@@ -47,6 +55,26 @@ PAGE = (
 )
 DEMO_NAME = "Demo router (loopback)"
 DEMO_WRONG_NAME = "Demo, wrong sequence (loopback)"
+FAST_SWITCH_S = 0.00002  # Python's thread switch interval while a demo router runs
+
+_switch_lock = threading.Lock()
+_switch_users = 0
+_switch_saved = 0.005
+
+
+def _fast_switching(on: bool) -> None:
+    """Shorten Python's thread switch interval while any demo router wants it (counted), then restore it."""
+    global _switch_users, _switch_saved
+    with _switch_lock:
+        if on:
+            if _switch_users == 0:
+                _switch_saved = sys.getswitchinterval()
+                sys.setswitchinterval(FAST_SWITCH_S)
+            _switch_users += 1
+        elif _switch_users > 0:
+            _switch_users -= 1
+            if _switch_users == 0:
+                sys.setswitchinterval(_switch_saved)
 
 
 @dataclass
@@ -63,6 +91,7 @@ class DemoRouter:
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _fast: bool = False  # whether this router holds the short switch interval (see _fast_switching)
 
     def start(self) -> DemoRouter:
         self._selector = selectors.DefaultSelector()
@@ -84,6 +113,8 @@ class DemoRouter:
         self.management_port = self._mgmt.getsockname()[1]
         self._plug: socket.socket | None = None
         self._plug_in()
+        _fast_switching(True)
+        self._fast = True
         self._thread = threading.Thread(target=self._serve, name="knockgui-demo-router", daemon=True)
         self._thread.start()
         return self
@@ -106,6 +137,7 @@ class DemoRouter:
         """Fill the management listener's accept queue so further SYNs are dropped (no answer)."""
         if self._plug is not None:
             return
+        self._mgmt.listen(0)  # a queue of one, and the plug fills it
         plug = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         plug.settimeout(2)
         plug.connect((LOOPBACK, self.management_port))
@@ -116,6 +148,8 @@ class DemoRouter:
         """Empty the accept queue (accept and drop our plug) so the management port answers."""
         if self._plug is None:
             return
+        with contextlib.suppress(OSError):
+            self._mgmt.listen(16)  # one system call: the queue has room now, the next SYN gets through
         self._plug.close()
         self._plug = None
         self._drain()  # the plug's server side is what fills the queue: accept it away
@@ -206,6 +240,9 @@ class DemoRouter:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=2)
+        if self._fast:
+            self._fast = False
+            _fast_switching(False)
         for sock in [*self._sockets, self._mgmt, *([self._plug] if self._plug else [])]:
             with contextlib.suppress(OSError):
                 sock.close()

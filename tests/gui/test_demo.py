@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import sys
 import time
 import urllib.request
+
+import pytest
 
 from knockgui.core.knock import knock
 from knockgui.core.probe import CheckState, check_port
 from knockgui.core.secrets import MemorySecretStore
 from knockgui.core.sequence import Sequence
 from knockgui.gui.app import build_parser, create_main_window
-from knockgui.gui.demo import DEMO_NAME, DemoRouter
+from knockgui.gui.demo import DEMO_NAME, FAST_SWITCH_S, DemoRouter
 from tests.gui.test_main_window import result_of, wait_idle
 from tests.testbed import recorder
 
@@ -88,3 +91,18 @@ def test_the_demo_cleans_up_when_the_window_cannot_be_built(qtbot, monkeypatch) 
     with pytest.raises(RuntimeError):
         create_main_window(build_parser().parse_args(["--demo"]))
     assert set(Path(tempfile.gettempdir()).glob("knockgui-demo-*")) <= before
+
+
+def test_the_router_thread_gets_its_turn_while_it_runs_and_the_interval_is_restored() -> None:
+    """In-process the check's first SYN races the knock's last step: while a demo router runs, Python
+    switches threads every 20 µs so the router can open before that SYN (else the check's 25 ms retry
+    does); two routers share it, and the old interval comes back when the last one closes."""
+    before = sys.getswitchinterval()
+    with DemoRouter() as first:
+        assert sys.getswitchinterval() == pytest.approx(FAST_SWITCH_S)
+        with DemoRouter():
+            assert sys.getswitchinterval() == pytest.approx(FAST_SWITCH_S)
+        assert sys.getswitchinterval() == pytest.approx(FAST_SWITCH_S)
+        result = knock("127.0.0.1", first.sequence, check_port=first.management_port, timeout=10)
+        assert result.check is not None and result.check.state is CheckState.OPEN
+    assert sys.getswitchinterval() == before
