@@ -90,23 +90,17 @@ def own_dir() -> str | None:
 
 # --- validation ----------------------------------------------------------------------------------------
 
-_HOST_EXTRA = set(".-_:%")
-
 
 def check_host(host: str) -> str:
-    """The host to use (IPv6 brackets removed), or :class:`InputError` if it could inject anything."""
-    text = host.strip()
-    if text.startswith("[") and text.endswith("]"):
-        text = text[1:-1]
-    if not text:
-        raise InputError("The router has no host: set its address or name in the router's settings.")
-    if text.startswith("-"):
-        raise InputError("The router's host starts with '-', which is not allowed: fix the host in its settings.")
-    if any(not (c.isalnum() or c in _HOST_EXTRA) for c in text):
-        raise InputError(
-            "The router's host may only hold letters, digits, '.', '-', '_', ':' and '%': fix it in its settings."
-        )
-    return text
+    """The host to use (IPv6 brackets removed), or :class:`InputError` if it could inject anything.
+
+    The inventory's own host check (:func:`knockgui.core.validate.check_host`): one validator for what is
+    saved and what is started; it admits only host names, IPv4 and IPv6 addresses (no '-' first, no space,
+    no shell or URL character).
+    """
+    from knockgui.core.validate import check_host as valid_host
+
+    return valid_host(host)
 
 
 def check_user(user: str) -> str:
