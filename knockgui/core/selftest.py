@@ -24,6 +24,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import TextIO
 
 from knockgui import APP_NAME, __version__
@@ -102,14 +103,12 @@ def guarded(name: str, func: Callable[[], Check]) -> Check:
         return Check(name, False, f"unexpected {type(exc).__name__}: {exc}")
 
 
-def check_core_imports() -> Check:
-    """Every module of knockgui.core and knockgui.cli imports (in a frozen app: all were bundled)."""
-    import knockgui.cli
-    import knockgui.core
-
+def import_modules(*packages: ModuleType) -> tuple[list[str], list[str]]:
+    """Import every module of ``packages`` (but ``__main__``): the names imported, and the failures as
+    ``"name (Error: message)"``. Shared by the core and the GUI import checks."""
     names: list[str] = []
     failures: list[str] = []
-    for package in (knockgui.core, knockgui.cli):
+    for package in packages:
         for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
             if info.name.endswith("__main__"):
                 continue
@@ -118,6 +117,15 @@ def check_core_imports() -> Check:
                 names.append(info.name)
             except Exception as exc:
                 failures.append(f"{info.name} ({type(exc).__name__}: {exc})")
+    return names, failures
+
+
+def check_core_imports() -> Check:
+    """Every module of knockgui.core and knockgui.cli imports (in a frozen app: all were bundled)."""
+    import knockgui.cli
+    import knockgui.core
+
+    names, failures = import_modules(knockgui.core, knockgui.cli)
     if failures:
         return Check("imports", False, "could not import " + "; ".join(failures))
     if not names:

@@ -60,21 +60,9 @@ def check_modules() -> Check:
 
 def check_gui_imports() -> Check:
     """Every module of knockgui.gui imports (in a frozen app: the GUI's modules and their imports were bundled)."""
-    import importlib
-    import pkgutil
-
     import knockgui.gui
 
-    names: list[str] = []
-    failures: list[str] = []
-    for info in pkgutil.iter_modules(knockgui.gui.__path__, "knockgui.gui."):
-        if info.name.endswith("__main__"):
-            continue
-        try:
-            importlib.import_module(info.name)
-            names.append(info.name)
-        except Exception as exc:
-            failures.append(f"{info.name} ({type(exc).__name__}: {exc})")
+    names, failures = selftest.import_modules(knockgui.gui)
     if failures:
         return Check("gui-imports", False, "could not import " + "; ".join(failures))
     return Check("gui-imports", True, f"{len(names)} GUI modules import")
