@@ -4,7 +4,9 @@
 plan first (so a missing client is reported before anything is sent), knocks with a check of the
 router's service port, and starts the plan through :mod:`knockgui.core.process` only when the check
 says open. When it is not open the result's message says why (the check's sentence) and nothing is
-started, unless ``force`` asks to launch anyway.
+started, unless ``force`` asks to launch anyway. When the client fails to start after the knock,
+:class:`LaunchAfterKnockError` (a LaunchError, exit 3) says both facts in one sentence ("Port 8291 on
+r1 opened in 40 ms, but Winbox could not be started ...") and keeps the knock result in ``.knock``.
 
 Keep-open: while the launched program runs, :class:`KeepOpen` re-knocks every ``keep_open_s``
 seconds (choose it shorter than the router's final address-list timeout, e.g. minutes against the
@@ -20,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from knockgui.core import process
-from knockgui.core.errors import KnockguiError
+from knockgui.core.errors import KnockguiError, LaunchError
 from knockgui.core.knock import KnockResult, knock
 from knockgui.core.launch import LaunchPlan, Machine, build_launch
 from knockgui.core.model import Router
@@ -100,6 +102,28 @@ class KeepOpen:
         return not self._thread.is_alive()
 
 
+class LaunchAfterKnockError(LaunchError):
+    """The knock went out (its result is ``.knock``) but the client could not be started."""
+
+    def __init__(self, knock_result: KnockResult, launch_error: LaunchError, label: str) -> None:
+        check = knock_result.check
+        if check is not None and check.was_successful() and check.latency_ms is not None:
+            done = f"Port {check.port} on {_where(knock_result)} opened in {check.latency_ms:.0f} ms"
+        elif check is not None:
+            done = f"Port {check.port} on {_where(knock_result)} did not open ({check.state.value})"
+        else:
+            done = f"The knock was sent to {_where(knock_result)}"
+        why = launch_error.message
+        if not (label and why.startswith(label)):
+            why = why[:1].lower() + why[1:]
+        super().__init__(f"{done}, but {why}")
+        self.knock = knock_result
+
+
+def _where(result: KnockResult) -> str:
+    return result.host if result.host == result.address else f"{result.host} ({result.address})"
+
+
 @dataclass(frozen=True)
 class ConnectResult:
     knock: KnockResult
@@ -156,9 +180,12 @@ def connect(
     opened = result.was_successful()
     if not opened and not force:
         return ConnectResult(result, None, None, f"{plan.label} was not started. {result.message}")
-    started = process.start(
-        plan.argv, dict(plan.env) or None, console=plan.console, label=plan.label, setting=plan.setting
-    )
+    try:
+        started = process.start(
+            plan.argv, dict(plan.env) or None, console=plan.console, label=plan.label, setting=plan.setting
+        )
+    except LaunchError as exc:
+        raise LaunchAfterKnockError(result, exc, plan.label) from None
     if opened:
         message = f"Started {plan.description} (pid {started.pid})."
     else:

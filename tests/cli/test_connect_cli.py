@@ -162,3 +162,22 @@ def test_connect_keep_open_as_a_process(
     assert "keep-open ended" in out and err.count("core: re-knocked:") >= 2
     knocks = int(out.split("after ")[1].split(" re-knocks")[0])
     assert keyring_router.counters()["knock1_4"] == 1 + knocks
+
+
+@pytest.mark.root
+@pytest.mark.keyring
+def test_connect_says_the_port_opened_but_the_client_failed(
+    keyring_router: NamespaceRouter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The knock works, then WinBox on PATH is no program: one sentence with both facts, exit 3."""
+    bin_dir = tmp_path / "broken-bin"
+    bin_dir.mkdir()
+    broken = bin_dir / "WinBox"
+    broken.write_bytes(b"\x00\x01 not a program\n")
+    broken.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    done = cli("connect", "core")
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.startswith(f"knockgui-cli: Port 8291 on {keyring_router.router4} opened in ")
+    assert ", but Winbox could not be started: " in done.stderr and str(broken) in done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr and "1337" not in done.stderr

@@ -1,4 +1,4 @@
-"""knockgui.core.connect without a network: the KeepOpen schedule and the delay rules.
+"""knockgui.core.connect on loopback: the KeepOpen schedule, the delay rules, a client that fails after the knock.
 
 The whole flow against a namespace router, sshd and a stand-in Winbox is in tests/e2e/test_connect_netns.py.
 """
@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
-from knockgui.core.connect import KeepOpen, effective_sequence
-from knockgui.core.errors import NetworkError
+from knockgui.core.connect import KeepOpen, LaunchAfterKnockError, connect, effective_sequence
+from knockgui.core.errors import LaunchError, NetworkError
 from knockgui.core.knock import KnockResult
-from knockgui.core.model import Router
+from knockgui.core.model import Router, Service
+from knockgui.core.secrets import MemorySecretStore, RouterSecret
 from knockgui.core.sequence import parse_sequence
 from knockgui.core.settings import Settings
+from knockgui.core.store import Inventory
+from knockgui.gui.demo import DemoRouter
 from tests.testbed.netns import wait_for
 
 
@@ -77,3 +81,27 @@ def test_delay_rules() -> None:
     assert effective_sequence(router, stored, settings).delay_ms == 300
     assert effective_sequence(replace(router, delay_ms=0), stored, settings).delay_ms == 0
     assert effective_sequence(replace(router, delay_ms=40), bare, settings).delay_ms == 40
+
+
+def test_a_client_that_fails_to_start_after_the_knock_keeps_the_knock_in_one_sentence(tmp_path: Path) -> None:
+    """The knock opens the (loopback demo) router's port, then the client is no program: the error says
+    both facts, keeps the knock result, is a LaunchError (CLI exit 3) and names no knock port."""
+    broken = tmp_path / "WinBox"
+    broken.write_bytes(b"\x00\x01 not a program\n")
+    broken.chmod(0o755)
+    with DemoRouter() as demo:
+        inventory = Inventory.open(tmp_path / "config", MemorySecretStore())
+        router = inventory.add(
+            Router(name="demo", host="127.0.0.1", service=Service.WINBOX, port=demo.management_port, timeout_s=10),
+            RouterSecret(demo.sequence),
+        )
+        with pytest.raises(LaunchAfterKnockError) as caught:
+            connect(inventory, router, Settings(winbox_path=str(broken)), platform="linux")
+    error = caught.value
+    assert isinstance(error, LaunchError) and error.exit_code == 3
+    assert error.knock.was_successful() and error.knock.check is not None
+    expected = f"Port {demo.management_port} on 127.0.0.1 opened in {error.knock.check.latency_ms:.0f} ms, but Winbox "
+    assert error.message.startswith(expected + "could not be started: ")
+    assert str(broken) in error.message and "winbox_path" in error.message
+    assert error.message.count(". ") == 0 and error.message.endswith(".")
+    assert not any(str(port) in error.message for port in demo.knock_ports)
