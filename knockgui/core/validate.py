@@ -199,11 +199,73 @@ def router_from_dict(data: object, *, new_id: bool = False) -> Router:
     return check_router(router)
 
 
+# The load fast path (see fast_router_from_dict). Each pattern accepts only text that the full check
+# accepts unchanged: printable ASCII (no control or invisible characters), nothing to strip at either end.
+_FAST_NAME = re.compile(rf"[!-,.-~](?:[ -~]{{0,{MAX_NAME - 2}}}[!-~])?")  # not starting with '-'
+_FAST_GROUP = re.compile(rf"[!-~](?:[ -~]{{0,{MAX_GROUP - 2}}}[!-~])?")
+_FAST_USER = re.compile(rf"[!-~](?:[ -~]{{0,{MAX_USER - 2}}}[!-~])?")
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_LABEL_TEXT = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+# A dotted-quad IPv4 address without leading zeros, or a host name whose last label is not all digits.
+_FAST_HOST = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}|(?:{_LABEL_TEXT}\.)*(?=[A-Za-z0-9_-]*[A-Za-z_-]){_LABEL_TEXT}")
+_FAST_ID = re.compile(r"[0-9a-f]{32}")
+_SERVICES = {s.value: s for s in Service if s is not Service.CUSTOM}  # custom needs the command check
+
+
+def _fast_text(value: object, pattern: re.Pattern[str]) -> bool:
+    return type(value) is str and (not value or pattern.fullmatch(value) is not None)
+
+
+def _trusted_router(data: dict[str, Any]) -> Router | None:
+    """The router when every field is in its plainest valid form (the common case), else None.
+
+    Accepts only what :func:`check_router` accepts and returns unchanged, so the result is the same as
+    the full check's; anything else (notes, a command, delays, non-ASCII text...) gets the full check.
+    """
+    get = data.get
+    name, host, router_id, port, kind = get("name"), get("host"), get("id"), get("port"), get("service", "winbox")
+    service = _SERVICES.get(kind) if type(kind) is str else None
+    pass_password = get("pass_password", False)
+    if (
+        service is None
+        or type(name) is not str
+        or _FAST_NAME.fullmatch(name) is None
+        or type(host) is not str
+        or len(host) > MAX_HOST
+        or _FAST_HOST.fullmatch(host) is None
+        or type(router_id) is not str
+        or _FAST_ID.fullmatch(router_id) is None
+        or not (port is None or (type(port) is int and 1 <= port <= 65535))
+        or type(pass_password) is not bool
+        or not _fast_text(get("group", ""), _FAST_GROUP)
+        or not _fast_text(get("user", ""), _FAST_USER)
+        or get("notes", "") != ""
+        or get("command", "") != ""
+        or get("delay_ms") is not None
+        or get("timeout_s") is not None
+        or get("keep_open_s") is not None
+    ):
+        return None
+    return Router(
+        name=name,
+        host=host,
+        group=data.get("group", ""),
+        service=service,
+        port=port,
+        user=data.get("user", ""),
+        pass_password=pass_password,
+        id=router_id,
+    )
+
+
 def fast_router_from_dict(data: dict[str, Any]) -> Router:
     """Build a router from a dict written by this program (validated at write time), checking cheaply.
 
     Falls back to the full check when something looks unusual.
     """
+    trusted = _trusted_router(data)
+    if trusted is not None:
+        return trusted
     try:
         router = Router(
             name=data["name"],
