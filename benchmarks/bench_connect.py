@@ -14,10 +14,11 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.timing import best
 from knockgui.core import process
 from knockgui.core.connect import connect
 from knockgui.core.launch import build_launch
@@ -28,15 +29,7 @@ from knockgui.core.settings import Settings
 from knockgui.core.store import Inventory
 
 TRUE = "/bin/true"
-
-
-def best(fn: Callable[[], object], runs: int = 20) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+RUNS = 20
 
 
 def main() -> int:
@@ -74,10 +67,10 @@ def main() -> int:
             assert result.process is not None and result.was_successful(), result.message
             result.process.wait(5)
 
-        base = best(popen)
+        base = best(popen, RUNS)
         plan = best(lambda: build_launch(winbox, settings), runs=200)
-        start = best(detached)
-        flow = best(whole)
+        start = best(detached, RUNS)
+        flow = best(whole, RUNS)
     stop.set()
     print(f"baseline Popen+wait of {TRUE}: {base * 1000:.2f} ms")
     print(f"build_launch (Winbox, IPv6): {plan * 1000:.3f} ms ({plan / base:.3f}x baseline)")

@@ -9,49 +9,21 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
-import time
-from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 
-from knockgui.core.model import Router, Service
-from knockgui.core.secrets import MemorySecretStore, RouterSecret, SecretStoreStatus
-from knockgui.core.store import FILE_NAME, SCHEMA, Inventory
-from knockgui.core.validate import router_to_dict
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.timing import best  # noqa: E402
+from knockgui.core.model import Router, Service  # noqa: E402
+from knockgui.core.secrets import MemorySecretStore  # noqa: E402
+from knockgui.core.store import FILE_NAME, SCHEMA, Inventory  # noqa: E402
+from knockgui.core.validate import router_to_dict  # noqa: E402
+from tests.core.inventory_helpers import CountingSecretStore  # noqa: E402
 
 LOAD_GOAL_S = 0.3
 FILTER_GOAL_S = 0.020
-
-
-class CountingStore:
-    def __init__(self) -> None:
-        self.inner = MemorySecretStore()
-        self.calls: Counter[str] = Counter()
-
-    def get(self, router_id: str) -> RouterSecret | None:
-        self.calls["get"] += 1
-        return self.inner.get(router_id)
-
-    def set(self, router_id: str, secret: RouterSecret) -> None:
-        self.calls["set"] += 1
-        self.inner.set(router_id, secret)
-
-    def delete(self, router_id: str) -> None:
-        self.calls["delete"] += 1
-        self.inner.delete(router_id)
-
-    def status(self) -> SecretStoreStatus:
-        self.calls["status"] += 1
-        return self.inner.status()
-
-
-def best(fn: Callable[[], object], runs: int = 7) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+RUNS = 7
 
 
 def write_inventory(folder: Path, n: int) -> Path:
@@ -78,22 +50,22 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         path = write_inventory(folder, n)
-        store = CountingStore()
+        store = CountingSecretStore(MemorySecretStore())
 
         def baseline() -> object:
             with path.open("rb") as handle:
                 return json.load(handle)
 
-        t_base = best(baseline)
-        t_load = best(lambda: Inventory.open(folder, store))
+        t_base = best(baseline, RUNS)
+        t_load = best(lambda: Inventory.open(folder, store), RUNS)
         inventory = Inventory.open(folder, store)
         assert len(inventory.routers) == n and inventory.warning is None
-        t_list = best(lambda: [(r.name, r.host, r.group, r.service_port) for r in inventory.routers])
+        t_list = best(lambda: [(r.name, r.host, r.group, r.service_port) for r in inventory.routers], RUNS)
         filters = {"site-17": 0, "10.0.3.": 0, "ROUTER-0499": 0, "no-such-router": 0}
         t_filter = 0.0
         for text in filters:
             filters[text] = len(inventory.matches(text))
-            t_filter = max(t_filter, best(lambda text=text: inventory.matches(text)))  # type: ignore[misc]
+            t_filter = max(t_filter, best(lambda text=text: inventory.matches(text), RUNS))  # type: ignore[misc]
         reads = sum(store.calls.values())
         size_kib = path.stat().st_size / 1024
 
