@@ -84,26 +84,26 @@ def seed_router(netns_router: Callable[..., NamespaceRouter]) -> NamespaceRouter
     return netns_router(knock_ruleset([Stage.tcp(1337), Stage.udp(17954)]))
 
 
-@pytest.fixture
-def secret_service(monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretService]:
-    """A real, unlocked gnome-keyring on a private D-Bus; this process and its children use it."""
+def _use_secret_service(monkeypatch: pytest.MonkeyPatch, *, unlocked: bool) -> Iterator[SecretService]:
+    """Start a gnome-keyring on a private D-Bus and point this process and its children at it."""
     need(have_secret_service())
-    with SecretService(unlocked=True) as service:
+    with SecretService(unlocked=unlocked) as service:
         for key, value in service.env().items():
             monkeypatch.setenv(key, value)
         monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.SecretService.Keyring")
         yield service
+
+
+@pytest.fixture
+def secret_service(monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretService]:
+    """A real, unlocked gnome-keyring on a private D-Bus; this process and its children use it."""
+    yield from _use_secret_service(monkeypatch, unlocked=True)
 
 
 @pytest.fixture
 def locked_secret_service(monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretService]:
     """A real gnome-keyring that is locked, with nobody to answer the unlock prompt."""
-    need(have_secret_service())
-    with SecretService(unlocked=False) as service:
-        for key, value in service.env().items():
-            monkeypatch.setenv(key, value)
-        monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.SecretService.Keyring")
-        yield service
+    yield from _use_secret_service(monkeypatch, unlocked=False)
 
 
 @pytest.fixture
