@@ -247,9 +247,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     inventory = open_inventory(args)
     passphrase = read_passphrase(args.passphrase_file, confirm=True) if args.with_secrets else None
-    count = exchange.write_export(inventory, Path(args.file), passphrase)
+    report = exchange.export_file(inventory, Path(args.file), passphrase)
     kind = "encrypted, with secrets" if passphrase else "without secrets"
-    print(f"Exported {count} routers to {args.file} ({kind}).")
+    print(f"Exported {report.count} routers to {args.file} ({kind}).")
+    if report.warning:
+        warn(report.warning)
     return 0
 
 

@@ -8,6 +8,9 @@
   the header (format, version, KDF parameters, salt, nonce), so no part can be changed unnoticed.
   Inside is the same JSON as the plain export plus each router's sequence and password.
 
+An export with secrets cannot include a sequence that the keyring does not hold: such routers are
+exported without one, and :func:`export_file`'s :class:`ExportReport` names them so the user is told.
+
 Import reads and checks the whole file first (a wrong passphrase or a damaged file changes nothing),
 then merges by name (ignoring case): new names are added, changed routers updated (keeping their id,
 so their keyring entry), identical ones skipped.
@@ -61,6 +64,35 @@ class ImportReport:
         return f"{len(self.added)} added, {len(self.updated)} updated, {len(self.skipped)} skipped (unchanged)."
 
 
+@dataclass(frozen=True)
+class ExportReport:
+    """What an export wrote: ``without_sequence`` names the routers exported with secrets but without a
+    sequence (the keyring had no entry for them)."""
+
+    count: int
+    path: Path
+    encrypted: bool
+    without_sequence: tuple[str, ...] = ()
+
+    @property
+    def message(self) -> str:
+        kind = "encrypted, with secrets" if self.encrypted else "without secrets"
+        return f"Exported {self.count} routers to {self.path} ({kind})."
+
+    @property
+    def warning(self) -> str | None:
+        """One sentence naming the routers exported without a sequence, or None."""
+        if not self.without_sequence:
+            return None
+        n = len(self.without_sequence)
+        names = ", ".join(self.without_sequence)
+        which = "router was" if n == 1 else "routers were"
+        return (
+            f"{n} {which} exported without a sequence because the keyring holds none for them ({names}): "
+            "set their sequence (Edit) and export again if the receiver needs it."
+        )
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
@@ -78,7 +110,8 @@ def _damaged(detail: str) -> InputError:
 # ----- export -----
 
 
-def _document(inventory: Inventory, with_secrets: bool) -> dict[str, Any]:
+def _document(inventory: Inventory, with_secrets: bool, missing: list[str] | None = None) -> dict[str, Any]:
+    """The export document; with secrets, the names of routers without a keyring entry go to ``missing``."""
     entries = []
     for router in inventory.routers:
         entry = router_to_dict(router, with_id=False)
@@ -91,6 +124,8 @@ def _document(inventory: Inventory, with_secrets: bool) -> dict[str, Any]:
                 entry["sequence_delay_ms"] = secret.sequence.delay_ms
                 if secret.password:
                     entry["password"] = secret.password
+            elif missing is not None:
+                missing.append(router.name)
         entries.append(entry)
     return {"format": PLAIN_FORMAT, "version": VERSION, "secrets": with_secrets, "routers": entries}
 
@@ -127,19 +162,27 @@ def encrypt(plaintext: bytes, passphrase: str, *, n: int = SCRYPT_N) -> bytes:
     return (json.dumps({**header, "ciphertext": _b64(ciphertext)}, indent=1) + "\n").encode("ascii")
 
 
-def export_encrypted(inventory: Inventory, passphrase: str) -> bytes:
-    """The routers with their secrets (read from the keyring now), encrypted with ``passphrase``."""
+def export_encrypted(inventory: Inventory, passphrase: str, missing: list[str] | None = None) -> bytes:
+    """The routers with their secrets (read from the keyring now), encrypted with ``passphrase``; the
+    names of routers that have no keyring entry (exported without a sequence) are added to ``missing``."""
     if len(passphrase) < MIN_PASSPHRASE:
         raise InputError(f"The passphrase must be at least {MIN_PASSPHRASE} characters long.")
-    plaintext = json.dumps(_document(inventory, True), ensure_ascii=False).encode("utf-8")
+    plaintext = json.dumps(_document(inventory, True, missing), ensure_ascii=False).encode("utf-8")
     return encrypt(plaintext, passphrase)
 
 
-def write_export(inventory: Inventory, path: Path, passphrase: str | None = None) -> int:
-    """Write an export file (encrypted when a passphrase is given); returns the number of routers."""
-    data = export_plain(inventory) if passphrase is None else export_encrypted(inventory, passphrase)
+def export_file(inventory: Inventory, path: Path, passphrase: str | None = None) -> ExportReport:
+    """Write an export file (encrypted, with secrets, when a passphrase is given) and report on it."""
+    missing: list[str] = []
+    data = export_plain(inventory) if passphrase is None else export_encrypted(inventory, passphrase, missing)
     atomic_write(Path(path), data)
-    return len(inventory.routers)
+    return ExportReport(len(inventory.routers), Path(path), passphrase is not None, tuple(missing))
+
+
+def write_export(inventory: Inventory, path: Path, passphrase: str | None = None) -> int:
+    """Write an export file (encrypted when a passphrase is given); returns the number of routers
+    (:func:`export_file` also names the routers exported without a sequence)."""
+    return export_file(inventory, path, passphrase).count
 
 
 # ----- import -----

@@ -136,6 +136,34 @@ def test_export_import_with_passphrase_file(
     assert b"23456" not in plain.read_bytes() and b"Office" in plain.read_bytes()
 
 
+def test_export_with_secrets_names_the_routers_that_have_no_sequence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    memory = MemorySecretStore()
+    monkeypatch.setattr("knockgui.cli.inventory.KeyringSecretStore", lambda: memory)
+    a, b = str(tmp_path / "a"), str(tmp_path / "b")
+    pw = tmp_path / "pw.txt"
+    pw.write_text("a long passphrase\n")
+    for name, sequence in (("Office", "23456:tcp"), ("Lab", "34567:udp"), ("Depot", "45678:udp")):
+        main(["--config-dir", a, "add", name, "--host", "10.0.0.1", "--sequence", sequence])
+    capsys.readouterr()
+    lost = json.loads((tmp_path / "a" / FILE_NAME).read_text())["routers"]
+    for router in lost[1:]:  # Lab's and Depot's keyring entries are gone (another machine, a reset keyring)
+        memory.delete(router["id"])
+    out_file = tmp_path / "routers.kgx"
+    code, out, err = run(
+        capsys, "--config-dir", a, "export", str(out_file), "--with-secrets", "--passphrase-file", str(pw)
+    )
+    assert code == 0 and "Exported 3 routers" in out
+    assert err == (
+        "knockgui-cli: warning: 2 routers were exported without a sequence because the keyring holds none "
+        "for them (Lab, Depot): set their sequence (Edit) and export again if the receiver needs it.\n"
+    )
+    assert run(capsys, "--config-dir", b, "import", str(out_file), "--passphrase-file", str(pw))[0] == 0
+    assert "23456:tcp" in run(capsys, "--config-dir", b, "show", "office", "--reveal")[1]
+    assert run(capsys, "--config-dir", a, "export", str(tmp_path / "plain.json"))[2] == ""  # no secrets asked
+
+
 def test_knock_by_name_errors_are_sentences(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
