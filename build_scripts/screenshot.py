@@ -1,6 +1,7 @@
 """Make docs/screenshot.png from the real program: ``knockgui --demo`` on a private Xvfb display.
 
-It starts the demo (a simulated router on loopback, example entries on documentation addresses that
+It starts a tray host (trayer) on the display, so the status bar shows the normal state and not the
+"no system tray" notice, then the demo (a simulated router on loopback, example entries on documentation addresses that
 are never contacted, no real secrets), types Ctrl+F "loopback" Enter with xdotool so the demo router
 is knocked (first with the swapped sequence, which fails, then the right one), checked and its page "opened" (the browser opener is a no-op stand-in here), clears the
 filter, grabs the screen and crops it to the window.
@@ -31,7 +32,7 @@ def window_geometry(display: XDisplay, window: int) -> tuple[int, int, int, int]
 def main() -> int:
     output = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshot.png"
     program = Path(sys.executable).parent / "knockgui"
-    with tempfile.TemporaryDirectory() as tmp, XDisplay(size="1100x700x24") as display:
+    with tempfile.TemporaryDirectory() as tmp, XDisplay(tray=True, size="1100x700x24") as display:
         bin_dir = Path(tmp) / "bin"
         bin_dir.mkdir()
         opener = bin_dir / "xdg-open"
@@ -47,6 +48,7 @@ def main() -> int:
         proc = display.spawn([str(program), "--demo"], env=env, session_bus=False)
         try:
             window = display.wait_window("^knockgui demo", timeout=30)
+            display.wait_tray_icons(1, timeout=15)  # the icon docked: the window shows the normal state
             display.xdotool("windowsize", str(window), "1060", "400")
             display.xdotool("windowfocus", "--sync", str(window))
             time.sleep(0.5)
