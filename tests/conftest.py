@@ -7,6 +7,7 @@ capability is a failure instead, so nothing that CI should prove is silently ski
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -58,6 +59,15 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 @pytest.fixture
 def config_dir(isolated_home: Path) -> Path:
     return isolated_home / "knockgui-config"
+
+
+@pytest.fixture
+def listener() -> Iterator[int]:
+    """An open TCP port on loopback (a listening socket), closed after the test."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        yield sock.getsockname()[1]
 
 
 @pytest.fixture
