@@ -74,11 +74,7 @@ def test_settings_errors_are_sentences(config_dir: Path) -> None:
 
 @pytest.fixture
 def records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    bin_dir = recorder.install(tmp_path / "bin", "WinBox")
-    out = tmp_path / "records"
-    out.mkdir()
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("KG_RECORD_DIR", str(out))
+    _bin, out = recorder.use(tmp_path, monkeypatch, "WinBox")
     yield out
     (out / "stop").touch()
 

@@ -8,7 +8,6 @@ its output.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -34,11 +33,7 @@ SEED_TEXT = "1337:tcp 17954:udp"
 @pytest.fixture
 def records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A bin folder first on PATH with the recorder as WinBox and a terminal; where it writes its records."""
-    bin_dir = recorder.install(tmp_path / "bin", "WinBox", "kgterm")
-    out = tmp_path / "records"
-    out.mkdir()
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("KG_RECORD_DIR", str(out))
+    _bin, out = recorder.use(tmp_path, monkeypatch, "WinBox", "kgterm")
     yield out
     (out / "stop").touch()  # release any recorder still holding
 

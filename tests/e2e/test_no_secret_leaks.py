@@ -10,9 +10,7 @@ password. Only the explicit ``show --reveal`` and ``routeros`` print the sequenc
 from __future__ import annotations
 
 import logging
-import os
 import re
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,21 +41,8 @@ def leaks(text: str) -> list[str]:
 
 
 @pytest.fixture
-def listener() -> Iterator[int]:
-    """An open TCP port on loopback: the router's service port, so the check succeeds."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(8)
-        yield sock.getsockname()[1]
-
-
-@pytest.fixture
 def winbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    bin_dir = recorder.install(tmp_path / "bin", "WinBox")
-    out = tmp_path / "records"
-    out.mkdir()
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("KG_RECORD_DIR", str(out))
+    _bin, out = recorder.use(tmp_path, monkeypatch, "WinBox")
     yield out
     (out / "stop").touch()
 

@@ -40,14 +40,6 @@ def settings() -> Settings:
 @pytest.fixture
 def recorder_bin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
     """(bin folder first on PATH, records folder): the recording stand-in as WinBox, winbox and xdg-open."""
-    import os
-
     from tests.testbed import recorder
 
-    folder = tmp_path / "bin"
-    records = tmp_path / "records"
-    records.mkdir()
-    recorder.install(folder, "WinBox", "winbox", "xdg-open")
-    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("KG_RECORD_DIR", str(records))
-    return folder, records
+    return recorder.use(tmp_path, monkeypatch, "WinBox", "winbox", "xdg-open")

@@ -6,8 +6,6 @@ editor shows them only after Reveal (checked, so the scan could have failed)."""
 from __future__ import annotations
 
 import logging
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -53,14 +51,6 @@ def model_text(window) -> str:
 
 def leaks(text: str) -> list[str]:
     return [s for s in SECRETS if s in text]
-
-
-@pytest.fixture
-def listener() -> Iterator[int]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(8)
-        yield sock.getsockname()[1]
 
 
 def test_no_secret_on_screen_after_a_connect_or_in_the_editor_until_revealed(

@@ -16,7 +16,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the stand-in runs this file as a program: no pytest import at run time
+    import pytest
 
 HOLD_LIMIT_S = 30.0
 
@@ -77,6 +80,17 @@ def install(bin_dir: Path, *names: str) -> Path:
         target.write_text(f"#!{sys.executable}\n{source}")
         target.chmod(0o755)
     return bin_dir
+
+
+def use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *names: str) -> tuple[Path, Path]:
+    """Install the recorder as ``names`` in ``tmp_path/bin``, first on PATH, recording into a new
+    ``tmp_path/records`` (``$KG_RECORD_DIR``); returns (bin folder, records folder). For tests' fixtures."""
+    bin_dir = install(tmp_path / "bin", *names)
+    out = tmp_path / "records"
+    out.mkdir()
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("KG_RECORD_DIR", str(out))
+    return bin_dir, out
 
 
 def records(record_dir: Path, kind: str = "start") -> list[dict[str, Any]]:
