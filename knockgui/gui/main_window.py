@@ -30,6 +30,7 @@ from knockgui import APP_NAME
 from knockgui.core.model import Router
 from knockgui.core.settings import Settings
 from knockgui.core.store import Inventory
+from knockgui.gui import window_state
 from knockgui.gui.actions import build_menus, build_toolbar, context_menu, create_actions
 from knockgui.gui.editing import EditingMixin
 from knockgui.gui.errors import show_exception
@@ -38,6 +39,7 @@ from knockgui.gui.result_text import connect_result_status, knock_result_status,
 from knockgui.gui.router_model import Column, RouterFilterProxy, RouterTableModel, StatusKind
 from knockgui.gui.worker import TaskRunner
 
+SAVED_COLUMNS = {c.value: c.name.lower() for c in Column if c is not Column.RESULT}  # Result stretches
 EMPTY_TEXT = (
     "<h3>No routers yet</h3>"
     "<p>Add your first router with <b>Add router…</b> (Ctrl+N): its name, host and the knock sequence "
@@ -161,6 +163,7 @@ class MainWindow(EditingMixin, QMainWindow):
         self.runner.idle.connect(lambda: a.cancel.setEnabled(False))
 
         self.resize(900, 520)
+        window_state.restore(self, header, config_dir, SAVED_COLUMNS)
         self._file_signature = self._signature()
         self.refresh()
         if inventory.warning:
@@ -381,11 +384,13 @@ class MainWindow(EditingMixin, QMainWindow):
         super().changeEvent(event)
 
     def shutdown(self) -> None:
-        """Cancel knocks and keep-open re-knocks (launched programs keep running); also on app quit."""
+        """Cancel knocks and keep-open re-knocks (launched programs keep running), remember the window's
+        size and column widths; also on app quit."""
         self.runner.cancel_all()
         for keeper in self._keepers.values():
             keeper.cancel.set()
         self.runner.wait(2000)
+        window_state.save(self, self.view.horizontalHeader(), self.config_dir, SAVED_COLUMNS)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
