@@ -14,6 +14,22 @@ from tests.core.inventory_helpers import CountingSecretStore
 from tests.testbed.secret_service import SecretService
 
 
+@pytest.fixture
+def memory(monkeypatch: pytest.MonkeyPatch) -> MemorySecretStore:
+    """The CLI's keyring, replaced by an in-memory store for the test."""
+    store = MemorySecretStore()
+    monkeypatch.setattr("knockgui.cli.inventory.KeyringSecretStore", lambda: store)
+    return store
+
+
+@pytest.fixture
+def pw(tmp_path: Path) -> Path:
+    """A passphrase file."""
+    path = tmp_path / "pw.txt"
+    path.write_text("a long passphrase\n")
+    return path
+
+
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()
@@ -107,13 +123,9 @@ def test_list_and_startup_read_no_secret(
 
 
 def test_export_import_with_passphrase_file(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], memory: MemorySecretStore, pw: Path
 ) -> None:
-    memory = MemorySecretStore()
-    monkeypatch.setattr("knockgui.cli.inventory.KeyringSecretStore", lambda: memory)
     a, b = str(tmp_path / "a"), str(tmp_path / "b")
-    pw = tmp_path / "pw.txt"
-    pw.write_text("a long passphrase\n")
     bad = tmp_path / "bad.txt"
     bad.write_text("another passphrase\n")
     main(["--config-dir", a, "add", "Office", "--host", "10.0.0.1", "--sequence", "23456:tcp", "--group", "g"])
@@ -137,13 +149,9 @@ def test_export_import_with_passphrase_file(
 
 
 def test_export_with_secrets_names_the_routers_that_have_no_sequence(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], memory: MemorySecretStore, pw: Path
 ) -> None:
-    memory = MemorySecretStore()
-    monkeypatch.setattr("knockgui.cli.inventory.KeyringSecretStore", lambda: memory)
     a, b = str(tmp_path / "a"), str(tmp_path / "b")
-    pw = tmp_path / "pw.txt"
-    pw.write_text("a long passphrase\n")
     for name, sequence in (("Office", "23456:tcp"), ("Lab", "34567:udp"), ("Depot", "45678:udp")):
         main(["--config-dir", a, "add", name, "--host", "10.0.0.1", "--sequence", sequence])
     capsys.readouterr()
@@ -179,13 +187,9 @@ def test_knock_by_name_errors_are_sentences(
     assert code == 3 and "gnome-keyring" in err and "23456" not in err
 
 
-def test_knock_by_name_checks_the_service_port(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_knock_by_name_checks_the_service_port(capsys: pytest.CaptureFixture[str], memory: MemorySecretStore) -> None:
     import socket
 
-    memory = MemorySecretStore()
-    monkeypatch.setattr("knockgui.cli.inventory.KeyringSecretStore", lambda: memory)
     with socket.socket() as listener, socket.socket() as closed:
         listener.bind(("127.0.0.1", 0))
         listener.listen(8)
@@ -216,10 +220,8 @@ def test_knock_by_name_checks_the_service_port(
 
 
 def test_knock_by_name_verbose_does_not_print_the_secret_ports(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str], memory: MemorySecretStore
 ) -> None:
-    memory = MemorySecretStore()
-    monkeypatch.setattr("knockgui.cli.inventory.KeyringSecretStore", lambda: memory)
     run(capsys, "add", "Loop", "--host", "127.0.0.1", "--sequence", "23456:udp 34567:tcp")
     code, out, err = run(capsys, "knock", "loop", "-v")
     assert code == 0, err
