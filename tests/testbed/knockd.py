@@ -11,6 +11,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from tests.testbed import stop_process
 from tests.testbed.netns import NamespaceRouter, knock_ruleset, wait_for
 
 # No knock stages in nftables: only "accept @safe_4, drop the rest". knockd does the knocking.
@@ -71,13 +72,7 @@ class Knockd:
         return self.log_text().count("OPEN SESAME")
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.proc = None
 
     def __enter__(self) -> Knockd:

@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.testbed import stop_process
+
 LISTENER = r"""
 import selectors, socket, sys
 sel = selectors.DefaultSelector()
@@ -261,16 +263,7 @@ class NamespaceRouter:
 
     def close(self) -> None:
         for proc in self._procs:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=3)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-            for stream in (proc.stdout, proc.stderr, proc.stdin):
-                if stream:
-                    stream.close()
+            stop_process(proc, timeout=3)
         self._procs.clear()
         # Kill anything else still running inside the namespace, then remove it (and the veth pair).
         pids = subprocess.run(["ip", "netns", "pids", self.name], capture_output=True, text=True).stdout.split()

@@ -13,6 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.testbed import stop_process
+
 
 def have_secret_service() -> str:
     """'' when a private Secret Service can be started here, else the reason it cannot."""
@@ -95,15 +97,7 @@ class SecretService:
 
     def close(self) -> None:
         for proc in (self._keyring, self._bus):
-            if proc is not None and proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-            if proc is not None and proc.stdout:
-                proc.stdout.close()
+            stop_process(proc)
         shutil.rmtree(self.home, ignore_errors=True)
 
     def __enter__(self) -> SecretService:
