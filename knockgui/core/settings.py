@@ -160,16 +160,16 @@ def load_settings(config_dir: Path) -> Settings:
     """The saved settings, or defaults; problems are reported in ``warning``, never raised."""
     path = settings_path(config_dir)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         return Settings()
     except OSError as exc:
         return Settings(warning=f"The settings file {path} could not be read ({exc.strerror}); defaults are used.")
     try:
-        data = json.loads(text)
+        data = json.loads(raw.decode("utf-8"))  # not UTF-8 (UnicodeDecodeError) is a ValueError too
         if not isinstance(data, dict):
             raise ValueError("not an object")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply to be settings
         kept = path.with_name(f"{SETTINGS_FILE}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
         try:
             os.replace(path, kept)

@@ -103,3 +103,18 @@ def test_save_failure_is_a_sentence(tmp_path: Path) -> None:
         f"Could not write {blocker / 'sub' / 'settings.json'}: {blocker} is a file, not a folder; move that file "
         "away or choose another folder."
     )
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"\xff\xfe\x00binary", b"[" * 100_000 + b"]" * 100_000, b'{"default_delay_ms": ' * 50_000],
+    ids=["binary", "deeply-nested", "truncated-nesting"],
+)
+def test_a_binary_or_absurdly_nested_file_is_kept_aside_with_a_warning(config_dir: Path, content: bytes) -> None:
+    config_dir.mkdir(parents=True)
+    (config_dir / "settings.json").write_bytes(content)
+    loaded = st.load_settings(config_dir)
+    assert loaded == st.Settings()
+    assert loaded.warning is not None and loaded.warning.startswith("The settings file was damaged")
+    kept = [p for p in config_dir.iterdir() if p.name.startswith("settings.json.damaged-")]
+    assert len(kept) == 1 and kept[0].read_bytes() == content
