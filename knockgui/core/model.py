@@ -6,7 +6,7 @@ The knock sequence and the password are secrets: they live in the OS keyring (se
 
 from __future__ import annotations
 
-import uuid
+import os
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -29,7 +29,12 @@ DEFAULT_PORTS: dict[Service, int] = {
 
 
 def new_id() -> str:
-    return uuid.uuid4().hex
+    """A random version-4 UUID as 32 hex digits, as ``uuid.uuid4().hex`` makes it (without importing
+    ``uuid``, which pulls in ``platform``: ~2 ms of the GUI's start)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+    return raw.hex()
 
 
 @dataclass(frozen=True)
