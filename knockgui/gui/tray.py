@@ -115,7 +115,7 @@ class RecentRouters:
                 data = json.loads(self.path.read_text(encoding="utf-8"))
                 if isinstance(data, list):
                     self.ids = [i for i in data if isinstance(i, str)][: self.limit]
-            except (OSError, ValueError):
+            except (OSError, ValueError, RecursionError):
                 self.ids = []
 
     def note(self, router_id: str) -> None:

@@ -83,6 +83,8 @@ def test_recent_routers_are_kept_newest_first_and_survive_a_restart(tmp_path: Pa
     assert json.loads((tmp_path / "recent.json").read_text()) == again.ids  # ids only: no names, no secrets
     (tmp_path / "recent.json").write_text("{broken")
     assert RecentRouters(tmp_path).ids == []
+    (tmp_path / "recent.json").write_text("[" * 100_000 + "]" * 100_000)  # nested too deeply to parse
+    assert RecentRouters(tmp_path).ids == []
 
 
 def test_state_icons_differ(qapp: QApplication) -> None:
