@@ -141,6 +141,10 @@ def register_linux(command: Sequence[str] | None = None, env: dict[str, str] | N
                 f"The link handler could not be made the default in {mimeapps} ({exc.strerror}); "
                 "check that file's permissions."
             ) from None
+        except UnicodeDecodeError:
+            raise ConfigError(
+                f"The link handler could not be made the default: {mimeapps} is not UTF-8 text; repair or remove it."
+            ) from None
     return LinuxRegistration(
         desktop,
         mimeapps,

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 def _read(config_dir: Path) -> dict[str, Any]:
     try:
         data = json.loads((config_dir / FILE_NAME).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+    except (OSError, ValueError, RecursionError):  # ValueError includes UnicodeDecodeError
         return {}
     return data if isinstance(data, dict) else {}
 

@@ -113,3 +113,18 @@ def test_gui_command_prefers_the_installed_script() -> None:
     command = linkreg.gui_command("linux")
     assert Path(command[0]).name in ("knockgui", "python", "python3") or command[1:] == ["-m", "knockgui"]
     assert Path(command[0]).exists()
+
+
+def test_a_binary_mimeapps_list_is_a_sentence_and_left_alone(isolated_home: Path) -> None:
+    mimeapps = isolated_home / ".config" / "mimeapps.list"
+    mimeapps.parent.mkdir(parents=True)
+    mimeapps.write_bytes(b"\xff\xfe[Default Applications]\n")
+    env = {"HOME": str(isolated_home), "PATH": str(isolated_home / "empty-bin")}
+    env["XDG_CONFIG_HOME"] = str(isolated_home / ".config")
+    env["XDG_DATA_HOME"] = str(isolated_home / ".local/share")
+    with pytest.raises(ConfigError) as info:
+        linkreg.register_linux(["/opt/knockgui/knockgui"], env=env)
+    assert info.value.message == (
+        f"The link handler could not be made the default: {mimeapps} is not UTF-8 text; repair or remove it."
+    )
+    assert mimeapps.read_bytes() == b"\xff\xfe[Default Applications]\n"

@@ -47,6 +47,7 @@ def test_size_position_and_column_widths_come_back_next_run(qtbot, config_dir: P
         "[1, 2]",
         '{"geometry": "!!not base64!!", "columns": {"name": "wide", "host": 99999, "group": true}}',
         '{"geometry": "AAAA", "columns": [311]}',
+        "[" * 100_000 + "]" * 100_000,  # nested too deeply for the JSON parser
     ],
 )
 def test_a_damaged_window_file_is_ignored(qtbot, config_dir: Path, content: str) -> None:
