@@ -20,8 +20,6 @@ exits non-zero. No secret ever crosses the socket: only router names and links.
 
 from __future__ import annotations
 
-import getpass
-import hashlib
 import json
 import os
 import sys
@@ -102,7 +100,11 @@ class Reply:
 
 def server_name(config_dir: Path, user: str | None = None) -> str:
     """The local socket name for this user and config folder (short: Unix socket paths are limited)."""
+    import hashlib
+
     if user is None:
+        import getpass
+
         try:
             user = getpass.getuser()
         except Exception:
@@ -262,9 +264,17 @@ class SingleInstance:
 
     def __init__(self, config_dir: Path, user: str | None = None) -> None:
         self.config_dir = Path(config_dir)
-        self.name = server_name(self.config_dir, user)
+        self._user = user
+        self._name: str | None = None
         self.lock: _FileLock | None = None
         self.server: InstanceServer | None = None
+
+    @property
+    def name(self) -> str:
+        """The local socket name (computed when first needed: the first start only locks before its window)."""
+        if self._name is None:
+            self._name = server_name(self.config_dir, self._user)
+        return self._name
 
     def acquire(self) -> bool:
         """True when this process is now the running instance (or cannot lock at all and runs on its own)."""
