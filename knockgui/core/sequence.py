@@ -70,6 +70,10 @@ class Step:
         room = self.size - ICMP_OVERHEAD
         return self.payload + b"\x00" * (room - len(self.payload))
 
+    def problem(self) -> str:
+        """'' when the step is possible, else what is wrong with it (never its port, size or payload)."""
+        return _step_problem(self)
+
     def validate(self, number: int | None = None) -> None:
         """Raise :class:`SequenceError` if the step is impossible; the message names the step by its number
         and protocol only (never its port, size or payload: they are the secret)."""
