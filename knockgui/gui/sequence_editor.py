@@ -247,11 +247,10 @@ class SequenceEditor(QWidget):
         for row in range(self.table.rowCount()):
             try:
                 step = self.step_at(row)
-                step.validate()
             except ValueError as exc:
                 return f"Step {row + 1}: {exc}."
-            except KnockguiError as exc:
-                return f"Step {row + 1}: {exc.message}"
+            if step.problem():
+                return f"Step {row + 1}: {step.problem()}."
             if step.protocol is Protocol.ICMP and step.size < ICMP_OVERHEAD:
                 return f"Step {row + 1}: the ICMP size is the whole packet, at least {ICMP_OVERHEAD}."
         return ""

@@ -112,6 +112,9 @@ def test_bad_steps_are_named(qtbot) -> None:
     assert not dialog.save_button.isEnabled()
     assert dialog.reasons["sequence"].text().startswith("Step 1:")
     assert "payload" in dialog.reasons["sequence"].text()
+    assert dialog.reasons["sequence"].text() == (
+        "Step 1: a TCP knock is a single SYN and cannot carry a payload; use udp for a payload."
+    )
     editor._payload(0).setText("")
     editor._combo(1).setCurrentIndex(list(Protocol).index(Protocol.ICMP))
     editor._spin(1, 1).setValue(20)  # smaller than 28: not a whole ICMP packet
