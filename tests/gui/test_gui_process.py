@@ -15,7 +15,16 @@ from knockgui.core.secrets import KeyringSecretStore, RouterSecret
 from knockgui.core.sequence import parse_sequence
 from knockgui.core.store import Inventory
 from tests.testbed import recorder
+from tests.testbed.display import XDisplay
 from tests.testbed.netns import wait_for
+
+
+def connect_by_filter(xdisplay: XDisplay, window: int, text: str) -> None:
+    """As a user would: focus the window, Ctrl+F, type ``text`` into the filter, Enter (connect the first match)."""
+    xdisplay.xdotool("windowfocus", "--sync", str(window))
+    xdisplay.xdotool("key", "ctrl+f")
+    xdisplay.xdotool("type", "--delay", "20", text)
+    xdisplay.xdotool("key", "Return")
 
 
 def test_ctrl_f_type_enter_launches_winbox_for_the_right_router(
@@ -44,10 +53,7 @@ def test_ctrl_f_type_enter_launches_winbox_for_the_right_router(
     try:
         window = xdisplay.wait_window("^knockgui", timeout=20)
         assert str(folder) in xdisplay.window_name(window)
-        xdisplay.xdotool("windowfocus", "--sync", str(window))
-        xdisplay.xdotool("key", "ctrl+f")
-        xdisplay.xdotool("type", "--delay", "20", "seed")
-        xdisplay.xdotool("key", "Return")
+        connect_by_filter(xdisplay, window, "seed")
         assert wait_for(lambda: recorder.records(records), timeout=15), (tmp_path / "knockgui.log").read_text()
         record = recorder.records(records)[0]
         assert record["name"] == "WinBox"
@@ -71,10 +77,7 @@ def test_demo_from_the_real_program_opens_the_demo_page(tmp_path, xdisplay, reco
         window = xdisplay.wait_window("^knockgui demo", timeout=20)
         folder = Path(xdisplay.window_name(window).split(" — ", 1)[1])  # the demo's temporary config folder
         assert folder.is_dir()
-        xdisplay.xdotool("windowfocus", "--sync", str(window))
-        xdisplay.xdotool("key", "ctrl+f")
-        xdisplay.xdotool("type", "--delay", "20", "demo router")
-        xdisplay.xdotool("key", "Return")
+        connect_by_filter(xdisplay, window, "demo router")
         assert wait_for(lambda: recorder.records(records), timeout=15), (tmp_path / "knockgui.log").read_text()
         record = recorder.records(records)[0]
         assert record["name"] == "xdg-open"
