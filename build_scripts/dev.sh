@@ -2,7 +2,7 @@
 # One command for developers and CI on Debian/Ubuntu:
 #   build_scripts/dev.sh run [ARGS]    install what is missing, then start the knockgui GUI
 #   build_scripts/dev.sh test [ARGS]   install what is missing, then run the whole test suite
-#   build_scripts/dev.sh setup         only install (Debian packages, .venv, the project)
+#   build_scripts/dev.sh setup [run|test]  only install (Debian packages, .venv, the project)
 # Debian packages are installed with apt-get (through sudo when not root). Tests that need root
 # (network namespaces, nftables) skip with a reason when not run as root.
 set -euo pipefail
@@ -10,15 +10,19 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 VENV=${KNOCKGUI_VENV:-$ROOT/.venv}
 
-APT_PACKAGES=(
+# What the app needs to run (Qt's xcb platform, a Secret Service, a browser opener).
+RUN_PACKAGES=(
     python3 python3-venv python3-pip
-    nftables iproute2 knockd tcpdump
-    xvfb xauth xdotool trayer x11-utils xdg-utils desktop-file-utils
-    gnome-keyring dbus dbus-x11
-    openssh-server openssh-client inetutils-telnet
     libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-render-util0 libxcb-shape0
     libxcb-randr0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1
-    libdbus-1-3 libglib2.0-0
+    libdbus-1-3 libglib2.0-0 gnome-keyring xdg-utils
+)
+# What the tests and the builds need on top (the testbed's real parts, PyInstaller's tools, Wine).
+TEST_PACKAGES=(
+    nftables iproute2 knockd tcpdump
+    xvfb xauth xdotool trayer x11-utils desktop-file-utils
+    dbus dbus-x11
+    openssh-server openssh-client inetutils-telnet
     binutils wine wine64
 )
 
@@ -27,8 +31,17 @@ as_root() {
 }
 
 setup() {
+    # setup run: only what the app needs; setup test (the default): everything.
+    local mode=${1:-test} packages extras
+    if [ "$mode" = run ]; then
+        packages=("${RUN_PACKAGES[@]}")
+        extras=""
+    else
+        packages=("${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
+        extras="[test,build]"
+    fi
     local missing=()
-    for pkg in "${APT_PACKAGES[@]}"; do
+    for pkg in "${packages[@]}"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
     done
     if [ ${#missing[@]} -gt 0 ]; then
@@ -39,9 +52,9 @@ setup() {
     if [ ! -x "$VENV/bin/python" ]; then
         python3 -m venv "$VENV"
     fi
-    local stamp="$VENV/.knockgui-installed"
+    local stamp="$VENV/.knockgui-installed-$mode"
     if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-        if ! "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[test,build]" >"$VENV/pip.log" 2>&1; then
+        if ! "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".$extras" >"$VENV/pip.log" 2>&1; then
             grep -v "^WARNING: Location" "$VENV/pip.log" >&2
             echo "dev.sh: installing the Python packages failed (log: $VENV/pip.log)" >&2
             exit 1
@@ -53,10 +66,10 @@ setup() {
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 case "$cmd" in
-    setup) setup ;;
-    run) setup; exec "$VENV/bin/knockgui" "$@" ;;
+    setup) setup "${1:-test}" ;;
+    run) setup run; exec "$VENV/bin/knockgui" "$@" ;;
     test)
-        setup
+        setup test
         export PATH="$VENV/bin:$PATH"
         set +e
         "$VENV/bin/python" -m pytest "$@"
