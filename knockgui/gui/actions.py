@@ -23,6 +23,7 @@ class Actions:
     find: QAction
     settings: QAction
     import_file: QAction
+    export_file: QAction
 
     def router_actions(self) -> list[QAction]:
         """Actions that need a selected router."""
@@ -89,6 +90,9 @@ def create_actions(window: QWidget) -> Actions:
         find=_action(window, "&Find", [key("Ctrl+F")], "Filter the list (Ctrl+F)", name="find"),
         settings=_action(window, "Se&ttings…", [key("Ctrl+,")], "Program paths, delays, timeouts", name="settings"),
         import_file=_action(window, "&Import…", [key("Ctrl+I")], "Import routers from a file", name="import"),
+        export_file=_action(
+            window, "E&xport…", [], "Export the routers to a file (with secrets: encrypted)", name="export"
+        ),
     )
     # Delete acts on the list only when it has focus (not while typing in the filter box).
     actions.delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
@@ -133,4 +137,4 @@ def build_menus(bar: QMenuBar, actions: Actions) -> None:
     routers.addSeparator()
     routers.addActions([a.copy_host, a.script])
     routers.addSeparator()
-    routers.addActions([a.find, a.import_file, a.settings])
+    routers.addActions([a.find, a.import_file, a.export_file, a.settings])

@@ -187,3 +187,10 @@ class EditingMixin:
         if message:
             self.statusBar().showMessage(message)
         self.refresh()
+
+    def export_file(self) -> None:
+        from knockgui.gui.import_export import export_routers
+
+        message = export_routers(self._parent(), self.inventory)
+        if message:
+            self.statusBar().showMessage(message)

@@ -1,4 +1,6 @@
-"""Import routers from a file (plain or passphrase-encrypted export), through the inventory's exchange module."""
+"""Import routers from a file (plain or passphrase-encrypted export) and export them, through the
+inventory's exchange module. An export with secrets names the routers it wrote without a sequence (no
+keyring entry) in its result message, and says so in a warning box too."""
 
 from __future__ import annotations
 
@@ -37,4 +39,53 @@ def import_routers(parent: QWidget, inventory: Inventory, path: str | None = Non
     else:
         return f"Imported {Path(path).name}: {report.message}"
     QMessageBox.warning(parent, "knockgui: import failed", message)
+    return message
+
+
+def export_routers(
+    parent: QWidget, inventory: Inventory, path: str | None = None, with_secrets: bool | None = None
+) -> str:
+    """Ask for a file, whether to include the secrets, and then a passphrase (twice); returns the result
+    message ("" when cancelled). ``path``/``with_secrets`` skip those questions (tests, scripting)."""
+    from knockgui.core import exchange
+
+    if path is None:
+        path, _filter = QFileDialog.getSaveFileName(
+            parent, "knockgui: export routers", "routers.json", "knockgui export (*.json);;All files (*)"
+        )
+        if not path:
+            return ""
+    if with_secrets is None:
+        answer = QMessageBox.question(
+            parent,
+            "knockgui: export",
+            "Include the knock sequences and passwords? The file is then encrypted with a passphrase you choose.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.No,
+        )
+        if answer == QMessageBox.StandardButton.Cancel:
+            return ""
+        with_secrets = answer == QMessageBox.StandardButton.Yes
+    passphrase = None
+    if with_secrets:
+        password = QLineEdit.EchoMode.Password
+        passphrase, ok = QInputDialog.getText(parent, "knockgui: export", "Passphrase for the file:", password)
+        if not ok:
+            return ""
+        again, ok = QInputDialog.getText(parent, "knockgui: export", "The same passphrase again:", password)
+        if not ok:
+            return ""
+        if again != passphrase:
+            message = "The two passphrases differ; nothing was exported, so export again."
+            QMessageBox.warning(parent, "knockgui: export failed", message)
+            return message
+    try:
+        report = exchange.export_file(inventory, Path(path), passphrase)
+    except KnockguiError as exc:
+        QMessageBox.warning(parent, "knockgui: export failed", exc.message)
+        return exc.message
+    if report.warning is None:
+        return report.message
+    message = f"{report.message} {report.warning}"
+    QMessageBox.warning(parent, "knockgui: export", message)
     return message

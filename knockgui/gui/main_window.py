@@ -160,6 +160,7 @@ class MainWindow(EditingMixin, QMainWindow):
         a.find.triggered.connect(self.focus_filter)
         a.settings.triggered.connect(self.edit_settings)
         a.import_file.triggered.connect(self.import_file)
+        a.export_file.triggered.connect(self.export_file)
         self.runner.idle.connect(lambda: a.cancel.setEnabled(False))
 
         self.resize(900, 520)

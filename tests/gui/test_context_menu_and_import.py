@@ -45,7 +45,8 @@ def _menu_at(qtbot, window, monkeypatch, pos: QPoint, choose: str | None) -> lis
     monkeypatch.setattr("knockgui.gui.actions.QMenu", AnsweredMenu)
     viewport = window.view.viewport()
     qtbot.mousePress(viewport, Qt.MouseButton.RightButton, pos=pos)  # a right press selects the row under it
-    QApplication.sendEvent(viewport, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos))  # what Qt sends next
+    menu_event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, viewport.mapToGlobal(pos))
+    QApplication.sendEvent(viewport, menu_event)  # what Qt sends next
     qtbot.mouseRelease(viewport, Qt.MouseButton.RightButton, pos=pos)
     return offered
 
@@ -134,3 +135,34 @@ def test_an_encrypted_import_asks_for_the_passphrase(qtbot, config_dir, monkeypa
     exchange.write_export(inventory, plain)
     import_routers(window, inventory, str(plain))
     assert len(prompts) == 3  # a plain export asks for nothing
+
+
+def test_export_with_secrets_names_the_routers_without_a_sequence(qtbot, config_dir, monkeypatch, tmp_path) -> None:
+    store = MemorySecretStore()
+    inventory = Inventory.open(config_dir, store)
+    inventory.add(Router(name="kept", host="192.0.2.80"), RouterSecret(parse_sequence("5678:tcp")))
+    lost = inventory.add(Router(name="lost-one", host="192.0.2.81"), RouterSecret(parse_sequence("6789:udp")))
+    store.delete(lost.id)  # its keyring entry is gone
+    window = make_window(qtbot, inventory, config_dir)
+    path = tmp_path / "out.json"
+    answers = [PASSPHRASE, PASSPHRASE]
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kw: (str(path), ""))
+    monkeypatch.setattr(QMessageBox, "question", lambda *args, **kw: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kw: (answers.pop(0), True))
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text, *a, **kw: warnings.append(text))
+
+    window.acts.export_file.trigger()
+    message = window.statusBar().currentMessage()
+    assert message == (
+        f"Exported 2 routers to {path} (encrypted, with secrets). 1 router was exported without a sequence "
+        "because the keyring holds none for them (lost-one): set their sequence (Edit) and export again if "
+        "the receiver needs it."
+    )
+    assert warnings == [message] and answers == []
+    items = exchange.read_import(path.read_bytes(), PASSPHRASE)
+    assert {i.router.name: i.secret is not None for i in items} == {"kept": True, "lost-one": False}
+
+    answers[:] = [PASSPHRASE, "a different one"]
+    window.acts.export_file.trigger()
+    assert window.statusBar().currentMessage() == "The two passphrases differ; nothing was exported, so export again."
