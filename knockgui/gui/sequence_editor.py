@@ -279,8 +279,10 @@ class SequenceEditor(QWidget):
             self.set_sequence(self._generator())
 
     def _paste_dialog(self) -> None:
+        # While the steps are hidden, what is pasted is hidden too (dots), like a password.
+        echo = QLineEdit.EchoMode.Normal if self.is_revealed() else QLineEdit.EchoMode.Password
         text, ok = QInputDialog.getText(
-            self, "Paste knock sequence", "Sequence in text form (e.g. 1337:tcp 17954:udp icmp:128):"
+            self, "Paste knock sequence", "Sequence in text form (e.g. 1337:tcp 17954:udp icmp:128):", echo
         )
         if ok and text.strip():
             self.paste_text(text)

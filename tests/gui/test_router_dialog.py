@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QLineEdit
 
 from knockgui.core.model import Router, Service
 from knockgui.core.secrets import RouterSecret
@@ -178,3 +178,23 @@ def test_routeros_script_view_has_the_rules_and_copies(qtbot) -> None:
     assert "/ip firewall" in text and "dst-port=1337" in text and "dst-port=17954" in text
     dialog.copy_button.click()
     assert QGuiApplication.clipboard().text() == text
+
+
+def test_the_paste_dialog_hides_what_is_pasted_while_the_steps_are_hidden(qtbot, monkeypatch) -> None:
+    dialog = new_dialog(qtbot)
+    editor = dialog.sequence
+    echoes: list[QLineEdit.EchoMode] = []
+
+    def answer(parent, title, label, echo=QLineEdit.EchoMode.Normal, *rest):
+        echoes.append(echo)
+        return "1337:tcp 17954:udp", True
+
+    monkeypatch.setattr("knockgui.gui.sequence_editor.QInputDialog.getText", answer)
+    assert not editor.is_revealed()
+    editor.paste_button.click()
+    assert echoes == [QLineEdit.EchoMode.Password]
+    assert not editor.is_revealed() and "2 steps (tcp, udp)" in editor.masked_label.text()
+    editor.set_revealed(True)
+    editor.paste_button.click()
+    assert echoes[-1] == QLineEdit.EchoMode.Normal
+    assert format_sequence(editor.sequence()) == "1337:tcp 17954:udp"
