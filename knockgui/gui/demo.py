@@ -24,6 +24,15 @@ as a real router does, while it runs the demo asks Python to switch threads ever
 follow each other within microseconds, so it cannot wait for the first one; restored by ``close()``),
 and opening the gate is a single ``listen()`` call (the queue gets room) before the plug is taken out.
 
+Knocks are counted in the order they arrived, as a router sees its packets, also when several knocks
+from the same source (several routers knocked at once) wait on different step sockets. A level-triggered
+poll does not give that order: a socket reported once stays at its old place in the ready list, so a
+later datagram on it was read before an earlier connection on another step's socket, and a right
+sequence knocked together with a swapped one sometimes never opened. On Linux the knock sockets are
+therefore edge-triggered in epoll, which lists sockets in the order their first unread knock arrived;
+the demo reads one knock, then re-arms that socket (back to the end of the list if more are waiting).
+Elsewhere a plain selector is used (that order is then best effort).
+
 The demo's router entry lives in a temporary config folder with an in-memory secret store (never the
 user's keyring). Its service is WebFig, so "Knock & connect" opens the demo's own page
 ``http://127.0.0.1:PORT/`` in the browser: harmless, and it shows what a successful connect looks like.
@@ -32,6 +41,7 @@ user's keyring). Its service is WebFig, so "Knock & connect" opens the demo's ow
 from __future__ import annotations
 
 import contextlib
+import select
 import selectors
 import shutil
 import socket
@@ -77,6 +87,66 @@ def _fast_switching(on: bool) -> None:
                 sys.setswitchinterval(_switch_saved)
 
 
+class _Poller:
+    """Which socket to read next: the one whose oldest unread knock arrived first (epoll, edge-triggered,
+    one event per call), or any ready one where epoll is missing. ``poll()`` returns the data of ready
+    sockets; after reading ONE item from an edge-triggered socket, call ``rearm()`` for it."""
+
+    def __init__(self) -> None:
+        self._epoll = select.epoll() if hasattr(select, "epoll") else None
+        self._selector = None if self._epoll is not None else selectors.DefaultSelector()
+        self._data: dict[int, tuple[str, int]] = {}
+        self._edge: dict[int, bool] = {}
+
+    def register(self, sock: socket.socket, data: tuple[str, int], edge: bool = False) -> None:
+        fd = sock.fileno()
+        if fd in self._data:
+            return
+        if self._epoll is not None:
+            self._epoll.register(fd, self._mask(edge))
+        else:
+            assert self._selector is not None
+            self._selector.register(fd, selectors.EVENT_READ)
+        self._data[fd] = data
+        self._edge[fd] = edge
+
+    def unregister(self, sock: socket.socket) -> None:
+        fd = sock.fileno()
+        if self._data.pop(fd, None) is None:
+            return
+        del self._edge[fd]
+        with contextlib.suppress(OSError, KeyError, ValueError):
+            if self._epoll is not None:
+                self._epoll.unregister(fd)
+            else:
+                assert self._selector is not None
+                self._selector.unregister(fd)
+
+    def rearm(self, sock: socket.socket) -> None:
+        """After one read from an edge-triggered socket: list it again (at the end) if more is waiting."""
+        fd = sock.fileno()
+        if self._epoll is not None and self._edge.get(fd):
+            with contextlib.suppress(OSError):
+                self._epoll.modify(fd, self._mask(True))
+
+    def poll(self, timeout: float) -> list[tuple[str, int]]:
+        if self._epoll is not None:
+            events = self._epoll.poll(timeout, 1)  # one at a time: the list's order is the arrival order
+            return [self._data[fd] for fd, _ev in events if fd in self._data]
+        assert self._selector is not None
+        return [self._data[key.fd] for key, _ev in self._selector.select(timeout) if key.fd in self._data]
+
+    @staticmethod
+    def _mask(edge: bool) -> int:
+        return select.EPOLLIN | (select.EPOLLET if edge else 0)
+
+    def close(self) -> None:
+        if self._epoll is not None:
+            self._epoll.close()
+        if self._selector is not None:
+            self._selector.close()
+
+
 @dataclass
 class DemoRouter:
     """The simulated router. ``start()`` binds the ports; ``close()`` stops it."""
@@ -94,7 +164,7 @@ class DemoRouter:
     _fast: bool = False  # whether this router holds the short switch interval (see _fast_switching)
 
     def start(self) -> DemoRouter:
-        self._selector = selectors.DefaultSelector()
+        self._poller = _Poller()
         self._sockets: list[socket.socket] = []
         for index, protocol in enumerate(self.protocols):
             kind = socket.SOCK_STREAM if protocol is Protocol.TCP else socket.SOCK_DGRAM
@@ -104,7 +174,7 @@ class DemoRouter:
                 sock.listen(16)
             sock.setblocking(False)
             self.knock_ports.append(sock.getsockname()[1])
-            self._selector.register(sock, selectors.EVENT_READ, ("knock", index))
+            self._poller.register(sock, ("knock", index), edge=True)
             self._sockets.append(sock)
         self._mgmt = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._mgmt.bind((LOOPBACK, 0))
@@ -153,16 +223,15 @@ class DemoRouter:
         self._plug.close()
         self._plug = None
         self._drain()  # the plug's server side is what fills the queue: accept it away
-        with contextlib.suppress(OSError, KeyError, ValueError):
-            self._selector.register(self._mgmt, selectors.EVENT_READ, ("mgmt", 0))
+        self._poller.register(self._mgmt, ("mgmt", 0))
 
     # --- the serving thread ---------------------------------------------------------------------
     def _serve(self) -> None:
         while not self._stop.is_set():
-            for key, _events in self._selector.select(0.1):
-                role, index = key.data
+            for role, index in self._poller.poll(0.1):
                 if role == "knock":
-                    self._knocked(key.fileobj, index)  # type: ignore[arg-type]
+                    self._knocked(self._sockets[index], index)
+                    self._poller.rearm(self._sockets[index])
                 else:
                     self._management()
             self._expire()
@@ -221,8 +290,7 @@ class DemoRouter:
             self._stage = {s: v for s, v in self._stage.items() if v[1] > now}
             nobody_open = not self._open
         if nobody_open and self._plug is None:
-            with contextlib.suppress(KeyError, ValueError):
-                self._selector.unregister(self._mgmt)
+            self._poller.unregister(self._mgmt)
             self._drain()
             with contextlib.suppress(OSError):
                 self._plug_in()
@@ -246,7 +314,7 @@ class DemoRouter:
         for sock in [*self._sockets, self._mgmt, *([self._plug] if self._plug else [])]:
             with contextlib.suppress(OSError):
                 sock.close()
-        self._selector.close()
+        self._poller.close()
 
     def __enter__(self) -> DemoRouter:
         return self.start()

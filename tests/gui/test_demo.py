@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 import time
 import urllib.request
@@ -44,6 +45,36 @@ def test_stage_timeout_and_open_timeout_expire() -> None:
         assert not demo.is_open_for("127.0.0.1")
         assert check_port("127.0.0.1", port, timeout=0.5).state is CheckState.NO_ANSWER
         assert knock("127.0.0.1", demo.sequence, check_port=port, timeout=10).check.state is CheckState.OPEN
+
+
+def _tcp_knock(port: int) -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=2):
+        pass
+
+
+def _udp_knock(port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.sendto(b"\x00", ("127.0.0.1", port))
+
+
+def test_knocks_count_in_arrival_order_across_the_step_sockets() -> None:
+    # Two knocks from the same source at once: the swapped sequence (udp, tcp) and the right one (tcp, udp),
+    # arriving as swapped-1, right-1, right-2, swapped-2. A router counts right-2 after right-1: open.
+    # The router's thread is held (its lock) after it read the first knock, so the other three wait
+    # together on the two step sockets, and the one reported first before must not be read first again.
+    with DemoRouter() as demo:
+        tcp, udp = demo.knock_ports
+        with demo._lock:
+            _udp_knock(udp)  # swapped step 1 (the right sequence's step 2): not counted
+            time.sleep(0.2)  # the router's thread reads it and waits for the lock
+            _tcp_knock(tcp)  # right step 1
+            _udp_knock(udp)  # right step 2
+            _tcp_knock(tcp)  # swapped step 2
+        deadline = time.monotonic() + 5
+        while not demo.is_open_for("127.0.0.1") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert demo.is_open_for("127.0.0.1")
+        assert check_port("127.0.0.1", demo.management_port, timeout=5).state is CheckState.OPEN
 
 
 def test_demo_window_knocks_and_opens_the_demo_page(qtbot, recorder_bin) -> None:
