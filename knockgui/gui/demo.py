@@ -24,14 +24,15 @@ as a real router does, while it runs the demo asks Python to switch threads ever
 follow each other within microseconds, so it cannot wait for the first one; restored by ``close()``),
 and opening the gate is a single ``listen()`` call (the queue gets room) before the plug is taken out.
 
-Knocks are counted in the order they arrived, as a router sees its packets, also when several knocks
-from the same source (several routers knocked at once) wait on different step sockets. A level-triggered
-poll does not give that order: a socket reported once stays at its old place in the ready list, so a
-later datagram on it was read before an earlier connection on another step's socket, and a right
-sequence knocked together with a swapped one sometimes never opened. On Linux the knock sockets are
-therefore edge-triggered in epoll, which lists sockets in the order their first unread knock arrived;
-the demo reads one knock, then re-arms that socket (back to the end of the list if more are waiting).
-Elsewhere a plain selector is used (that order is then best effort).
+Knocks are read in the order they arrived, as a router sees its packets, also when several knocks from
+the same source (several routers knocked at once) wait on different step sockets. A level-triggered poll
+does not give that order: a socket reported once stays at its old place in the ready list, so a later
+datagram on it was read before an earlier connection on another step's socket, and a right sequence
+knocked together with a swapped one sometimes never opened. On Linux the knock sockets are therefore
+edge-triggered in epoll, which lists sockets in the order their oldest unread knock arrived; the demo
+reads one knock, then re-arms that socket (back to the end of the list if more are waiting, so knocks
+queued on several sockets are read in turns; a TCP knock carries no kernel timestamp to do better).
+Elsewhere a plain selector is used (the order is then best effort).
 
 The demo's router entry lives in a temporary config folder with an in-memory secret store (never the
 user's keyring). Its service is WebFig, so "Knock & connect" opens the demo's own page
