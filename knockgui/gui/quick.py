@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
@@ -27,7 +27,10 @@ from PySide6.QtWidgets import QApplication, QWidget
 from knockgui.core.errors import InputError, KnockguiError
 from knockgui.core.model import Router
 from knockgui.gui.single_instance import Reply, Request, SingleInstance, make_handler
-from knockgui.gui.tray import Tray, install_no_tray_notice, tray_available
+from knockgui.gui.tray_presence import install_no_tray_notice, tray_available
+
+if TYPE_CHECKING:
+    from knockgui.gui.tray import Tray
 
 EXIT_REFUSED = 2
 
@@ -158,6 +161,8 @@ def attach(app: QCoreApplication, window: Any, config_dir: Path | None, claimed:
     """Tray, instance server, first show and the first request (see the module docstring)."""
     tray: Tray | None = None
     if tray_available():
+        from knockgui.gui.tray import Tray  # its menus and icon painting load only where a tray exists
+
         tray = Tray(window, config_dir, on_quit=app.quit, parent=window)
         tray.show()
         QApplication.setQuitOnLastWindowClosed(False)

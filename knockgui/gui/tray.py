@@ -30,12 +30,10 @@ from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
 
 from knockgui import APP_NAME
 from knockgui.core.model import Router, Service
+from knockgui.gui.tray_presence import NO_TRAY_MESSAGE, install_no_tray_notice, tray_available
 
 RECENT_FILE = "recent.json"
 RECENT_MAX = 5
-NO_TRAY_MESSAGE = (
-    "No system tray on this desktop (on GNOME, install the AppIndicator extension): closing the window quits knockgui."
-)
 SERVICE_LABELS = {
     Service.WINBOX: "Winbox",
     Service.SSH: "SSH",
@@ -63,10 +61,6 @@ class KnockWindow(Protocol):
     runner: Any
 
     def start_knock(self, router: Router, launch: bool = True) -> bool: ...
-
-
-def tray_available() -> bool:
-    return QSystemTrayIcon.isSystemTrayAvailable()
 
 
 # --- texts -------------------------------------------------------------------------------------------
@@ -370,14 +364,6 @@ def first_menu_action(menu: QMenu, object_name: str) -> QAction | None:
             if found is not None:
                 return found
     return None
-
-
-def install_no_tray_notice(window: QWidget) -> None:
-    """Say once that there is no tray; the window then quits on close (Qt's default)."""
-    status = getattr(window, "statusBar", None)
-    if callable(status):
-        status().showMessage(NO_TRAY_MESSAGE)
-    window.setProperty("knockgui_no_tray", True)
 
 
 __all__ = [
