@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from knockgui.core.errors import KnockguiError
 from knockgui.core.model import Router, new_id
@@ -95,6 +95,8 @@ class EditingMixin:
             else:
                 saved = self.inventory.update(new_router, new_secret)
         except KnockguiError as exc:
+            from PySide6.QtWidgets import QMessageBox  # here, not at the top: its enums would delay the first paint
+
             QMessageBox.warning(self._parent(), "knockgui: not saved", exc.message)
             self.statusBar().showMessage(exc.message)
             return
@@ -134,6 +136,8 @@ class EditingMixin:
         if not routers:
             return
         names = ", ".join(r.name for r in routers[:5]) + (" …" if len(routers) > 5 else "")
+        from PySide6.QtWidgets import QMessageBox
+
         answer = QMessageBox.question(
             self._parent(),
             "knockgui: delete",
@@ -175,6 +179,8 @@ class EditingMixin:
         try:
             save_settings(self.config_dir, dialog.result_settings())
         except KnockguiError as exc:
+            from PySide6.QtWidgets import QMessageBox
+
             QMessageBox.warning(self._parent(), "knockgui: settings not saved", exc.message)
             return
         self.settings = dialog.result_settings()

@@ -9,10 +9,14 @@ from __future__ import annotations
 import sys
 import traceback
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from knockgui.core.errors import KnockguiError
+
+if TYPE_CHECKING:  # imported where a box opens: building QMessageBox's enums would delay the first paint
+    from PySide6.QtWidgets import QMessageBox
 
 _open_boxes: list[QMessageBox] = []  # parentless boxes must stay referenced while they are shown
 
@@ -21,6 +25,8 @@ SUMMARY = "knockgui hit an unexpected error and carried on. Please report it wit
 
 def show_exception(parent: QWidget | None, details: str, summary: str = SUMMARY) -> QMessageBox:
     """A non-blocking dialog with the traceback under "Show Details"."""
+    from PySide6.QtWidgets import QMessageBox
+
     box = QMessageBox(parent)
     box.setObjectName("unexpectedError")
     box.setIcon(QMessageBox.Icon.Critical)
@@ -47,6 +53,8 @@ def excepthook(kind: type[BaseException], value: BaseException, tb: TracebackTyp
     parent = QApplication.activeWindow() if app is not None else None
     if isinstance(value, KnockguiError):
         if app is not None:
+            from PySide6.QtWidgets import QMessageBox
+
             box = QMessageBox(parent)
             box.setWindowTitle("knockgui")
             box.setText(value.message)
