@@ -9,6 +9,10 @@ later read), and copies what the app loads at run time into ``knockgui/resources
 so source runs, wheels and frozen builds all find it). The ICO and ICNS containers are written here
 byte by byte: no Pillow, no iconutil. Qt (QtSvg, part of PySide6-Essentials) renders the SVG.
 The generated files are committed; rerun this script after changing the SVG.
+
+It also renders the toolbar and menu icons, ``resources/actions/<name>.svg`` (16x16 design grid, one
+per name in ``knockgui.core.resources.ACTION_ICONS``), to ``knockgui/resources/actions/<name>-<size>.png``
+at 16, 24, 32 and 48 px, which ``knockgui.gui.icons.action_icon()`` loads (no QStyle needed).
 """
 
 from __future__ import annotations
@@ -20,7 +24,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from knockgui.core.resources import ACTION_ICON_SIZES, ACTION_ICONS, ACTIONS_DIR  # noqa: E402
+
 SOURCE = ROOT / "resources" / "knockgui.svg"
+ACTION_SOURCES = ROOT / "resources" / ACTIONS_DIR  # <name>.svg
 OUT = ROOT / "resources"
 PACKAGE = ROOT / "knockgui" / "resources"
 PNG_SIZES = (16, 24, 32, 48, 64, 128, 256, 512, 1024)
@@ -42,12 +50,25 @@ ICNS_TYPES = (
 
 
 def render_pngs(source: Path, sizes: tuple[int, ...]) -> dict[int, bytes]:
+    return render_many([source], sizes)[source]
+
+
+def render_many(sources: list[Path], sizes: tuple[int, ...]) -> dict[Path, dict[int, bytes]]:
+    """Each SVG rendered as a square PNG of each size (one QGuiApplication for all of them)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
-    from PySide6.QtGui import QGuiApplication, QImage, QPainter
-    from PySide6.QtSvg import QSvgRenderer
+    from PySide6.QtGui import QGuiApplication
 
     app = QGuiApplication.instance() or QGuiApplication([sys.argv[0]])
+    result = {source: _render(source, sizes) for source in sources}
+    del app
+    return result
+
+
+def _render(source: Path, sizes: tuple[int, ...]) -> dict[int, bytes]:
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtSvg import QSvgRenderer
+
     renderer = QSvgRenderer(str(source))
     if not renderer.isValid():
         raise SystemExit(f"make_icons: {source} is not a valid SVG.")
@@ -66,7 +87,6 @@ def render_pngs(source: Path, sizes: tuple[int, ...]) -> dict[int, bytes]:
         image.save(buffer, "PNG")
         buffer.close()
         result[size] = bytes(data.data())
-    del app
     return result
 
 
@@ -90,6 +110,24 @@ def icns_bytes(pngs: dict[int, bytes]) -> bytes:
     return b"icns" + struct.pack(">I", 8 + len(body)) + body
 
 
+def write_action_icons() -> list[Path]:
+    """Render every action SVG to ``knockgui/resources/actions/<name>-<size>.png``; the files written."""
+    missing = [name for name in ACTION_ICONS if not (ACTION_SOURCES / f"{name}.svg").is_file()]
+    if missing:
+        raise SystemExit(f"make_icons: no SVG for the action icon(s) {', '.join(missing)} in {ACTION_SOURCES}.")
+    sources = {name: ACTION_SOURCES / f"{name}.svg" for name in ACTION_ICONS}
+    rendered = render_many(list(sources.values()), ACTION_ICON_SIZES)
+    folder = PACKAGE / ACTIONS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, source in sources.items():
+        for size, data in rendered[source].items():
+            target = folder / f"{name}-{size}.png"
+            target.write_bytes(data)
+            written.append(target)
+    return written
+
+
 def main() -> int:
     pngs = render_pngs(SOURCE, PNG_SIZES)
     icons = OUT / "icons"
@@ -105,6 +143,8 @@ def main() -> int:
     for size in (16, 32, 64):
         shutil.copyfile(icons / f"knockgui-{size}.png", PACKAGE / f"knockgui-{size}.png")
     print(f"make_icons: wrote {len(pngs)} PNG sizes, knockgui.ico, knockgui.icns; copied the run-time set to {PACKAGE}")
+    actions = write_action_icons()
+    print(f"make_icons: wrote {len(actions)} action icon PNGs to {PACKAGE / ACTIONS_DIR}")
     return 0
 
 

@@ -1,4 +1,5 @@
-"""The files knockgui ships inside its package (``knockgui/resources/``): the icon in a few forms.
+"""The files knockgui ships inside its package (``knockgui/resources/``): the icon in a few forms,
+and the toolbar and menu icons in ``actions/``.
 
 Loaded through importlib.resources, so a source checkout, an installed wheel and a PyInstaller
 build (which bundles the folder as data) all find them. The GUI uses ``icon_png_path()`` or
@@ -17,7 +18,23 @@ ICON_SVG = "knockgui.svg"
 ICON_PNG = "knockgui.png"  # 256 px
 ICON_ICO = "knockgui.ico"  # multi-size, for Windows
 ICON_SIZES = (16, 32, 64)  # knockgui-16.png etc., for menus and the tray
-REQUIRED = (ICON_PNG, ICON_SVG, ICON_ICO, *(f"knockgui-{size}.png" for size in ICON_SIZES))
+ACTIONS_DIR = "actions"  # toolbar and menu icons: actions/<name>-<size>.png (knockgui.gui.icons)
+ACTION_ICONS = ("connect", "knock", "add", "edit", "delete", "cancel")
+ACTION_ICON_SIZES = (16, 24, 32, 48)
+
+
+def action_icon_file(name: str, size: int) -> str:
+    """The resource name of an action icon's PNG, for ``path()`` and ``exists()``."""
+    return f"{ACTIONS_DIR}/{name}-{size}.png"
+
+
+REQUIRED = (
+    ICON_PNG,
+    ICON_SVG,
+    ICON_ICO,
+    *(f"knockgui-{size}.png" for size in ICON_SIZES),
+    *(action_icon_file(name, size) for name in ACTION_ICONS for size in ACTION_ICON_SIZES),
+)
 
 
 _BESIDE = Path(__file__).resolve().parent.parent / "resources"  # knockgui/resources in a checkout, wheel or build
