@@ -1,12 +1,20 @@
-"""The main window's actions (toolbar, context menu, shortcuts) in one place."""
+"""The main window's actions (toolbar, context menu, shortcuts) in one place.
+
+Built before the window's first paint, so without PySide's ``Qt`` namespace (see :mod:`knockgui.gui.qtints`):
+shortcuts are written as text ("Del", "Esc"), enum settings by name, and the icons are knockgui's own
+(:mod:`knockgui.gui.icons`; ``QStyle``'s standard icons would build its ~11 enums, 4 ms).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QAbstractItemView, QMenu, QMenuBar, QStyle, QToolBar, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QMenu, QMenuBar, QToolBar, QWidget
+
+from knockgui.gui.icons import action_icon
+from knockgui.gui.qtints import set_enum_property
 
 
 @dataclass
@@ -35,7 +43,7 @@ def _action(
     text: str,
     shortcuts: list[QKeySequence] | None = None,
     tip: str = "",
-    icon: QStyle.StandardPixmap | None = None,
+    icon: str = "",
     name: str = "",
 ) -> QAction:
     action = QAction(text, parent)
@@ -44,15 +52,14 @@ def _action(
     if tip:
         action.setToolTip(tip)
         action.setStatusTip(tip)
-    if icon is not None:
-        action.setIcon(parent.style().standardIcon(icon))
+    if icon:
+        action.setIcon(action_icon(icon))
     action.setObjectName(name or text)
     parent.addAction(action)
     return action
 
 
 def create_actions(window: QWidget) -> Actions:
-    sp = QStyle.StandardPixmap
     key = QKeySequence
     actions = Actions(
         connect=_action(
@@ -60,7 +67,7 @@ def create_actions(window: QWidget) -> Actions:
             "&Knock && connect",
             [],  # Enter: handled by the list and the filter box themselves
             "Knock, check the port opened, then start the client (Enter or double-click)",
-            sp.SP_MediaPlay,
+            "connect",
             "connect",
         ),
         knock_only=_action(
@@ -68,23 +75,21 @@ def create_actions(window: QWidget) -> Actions:
             "Knock &only",
             [key("Ctrl+K")],
             "Knock and check the port, without starting the client",
-            sp.SP_MediaSeekForward,
+            "knock",
             "knock_only",
         ),
-        add=_action(window, "&Add router…", [key("Ctrl+N")], "Add a router (Ctrl+N)", sp.SP_FileDialogNewFolder, "add"),
-        edit=_action(
-            window, "&Edit…", [key("F2"), key("Ctrl+E")], "Edit the router (F2)", sp.SP_FileDialogDetailedView, "edit"
-        ),
+        add=_action(window, "&Add router…", [key("Ctrl+N")], "Add a router (Ctrl+N)", "add", "add"),
+        edit=_action(window, "&Edit…", [key("F2"), key("Ctrl+E")], "Edit the router (F2)", "edit", "edit"),
         duplicate=_action(window, "D&uplicate…", [key("Ctrl+D")], "Copy the router into a new one", name="duplicate"),
-        delete=_action(window, "&Delete", [key(Qt.Key.Key_Delete)], "Delete the router", sp.SP_TrashIcon, "delete"),
+        delete=_action(window, "&Delete", [key("Del")], "Delete the router", "delete", "delete"),
         copy_host=_action(window, "Copy &host", [key("Ctrl+Shift+C")], "Copy the host to the clipboard", name="copy"),
         script=_action(window, "RouterOS &script…", [], "The router's firewall rules for this sequence", name="script"),
         cancel=_action(
             window,
             "&Cancel knocks",
-            [key(Qt.Key.Key_Escape)],
+            [key("Esc")],
             "Cancel running knocks (Esc)",
-            sp.SP_BrowserStop,
+            "cancel",
             "cancel",
         ),
         find=_action(window, "&Find", [key("Ctrl+F")], "Filter the list (Ctrl+F)", name="find"),
@@ -95,7 +100,7 @@ def create_actions(window: QWidget) -> Actions:
         ),
     )
     # Delete acts on the list only when it has focus (not while typing in the filter box).
-    actions.delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+    set_enum_property(actions.delete, "shortcutContext", "WidgetShortcut")
     actions.cancel.setEnabled(False)
     return actions
 
@@ -117,7 +122,7 @@ def context_menu(parent: QWidget, view: QAbstractItemView, actions: Actions, pos
 def build_toolbar(actions: Actions) -> QToolBar:
     toolbar = QToolBar("Routers")
     toolbar.setObjectName("routerToolbar")
-    toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    set_enum_property(toolbar, "toolButtonStyle", "ToolButtonTextBesideIcon")
     a = actions
     for action in (a.connect, a.knock_only, a.cancel, None, a.add, a.edit, a.delete, None, a.import_file, a.settings):
         if action is None:

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QItemSelectionModel, QObject, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -34,9 +34,20 @@ from knockgui.gui import window_state
 from knockgui.gui.actions import build_menus, build_toolbar, context_menu, create_actions
 from knockgui.gui.editing import EditingMixin
 from knockgui.gui.errors import show_exception
+from knockgui.gui.first_paint import after_first_paint
 from knockgui.gui.keyring_status import KeyringStatusLabel
+from knockgui.gui.qtints import (
+    KEY_DOWN,
+    KEY_ENTER,
+    KEY_ESCAPE,
+    KEY_PAGE_DOWN,
+    KEY_PAGE_UP,
+    KEY_RETURN,
+    KEY_UP,
+    set_enum_property,
+)
 from knockgui.gui.result_text import connect_result_status, knock_result_status, progress_text
-from knockgui.gui.router_model import Column, RouterFilterProxy, RouterTableModel, StatusKind
+from knockgui.gui.router_model import Column, RouterFilterProxy, RouterTableModel, StatusKind, header_labels
 from knockgui.gui.worker import TaskRunner
 
 SAVED_COLUMNS = {c.value: c.name.lower() for c in Column if c is not Column.RESULT}  # Result stretches
@@ -100,10 +111,12 @@ class MainWindow(EditingMixin, QMainWindow):
         self.view = QTableView()
         self.view.setObjectName("routerList")
         self.view.setModel(self.proxy)
+        # The header shows the titles of a C++ model and sorts through sort_by (no Qt enums before the first
+        # paint: see knockgui.gui.qtints); the view's own sorting stays off, the proxy keeps the model's order.
+        self.view.horizontalHeader().setModel(header_labels(self))
+        self.view.horizontalHeader().sectionClicked.connect(self._header_clicked)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.view.horizontalHeader().setSortIndicator(Column.NAME, Qt.SortOrder.AscendingOrder)
-        self.view.setSortingEnabled(True)  # sorts by the indicator: by name
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setAlternatingRowColors(True)
         self.view.verticalHeader().setVisible(False)
@@ -114,7 +127,7 @@ class MainWindow(EditingMixin, QMainWindow):
         for column, width in ((Column.NAME, 230), (Column.HOST, 130), (Column.GROUP, 100), (Column.SERVICE, 110)):
             self.view.setColumnWidth(column, width)
         self.view.doubleClicked.connect(lambda _index: self.connect_selected())
-        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        set_enum_property(self.view, "contextMenuPolicy", "CustomContextMenu")
         self.view.customContextMenuRequested.connect(lambda pos: context_menu(self, self.view, self.acts, pos))
         self.view.addAction(self.acts.delete)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
@@ -123,8 +136,8 @@ class MainWindow(EditingMixin, QMainWindow):
         self.empty = QLabel(EMPTY_TEXT)
         self.empty.setObjectName("emptyState")
         self.empty.setWordWrap(True)
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        set_enum_property(self.empty, "alignment", "AlignCenter")
+        set_enum_property(self.empty, "textInteractionFlags", "TextSelectableByMouse")
         self.stack = QStackedWidget()
         self.stack.addWidget(self.view)
         self.stack.addWidget(self.empty)
@@ -243,22 +256,41 @@ class MainWindow(EditingMixin, QMainWindow):
         for action in self.acts.router_actions():
             action.setEnabled(has)
 
+    def _header_clicked(self, column: int) -> None:
+        """A click on a column title sorts by it; a second click reverses the order."""
+        current, descending = self.model.sort_order()
+        self.sort_by(column, descending=not descending if column == current else False)
+
+    def sort_by(self, column: int, descending: bool = False) -> None:
+        """Sort the list by a column (the header's arrow follows), keeping the selection."""
+        from PySide6.QtCore import Qt
+
+        header = self.view.horizontalHeader()
+        header.setSortIndicator(column, Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder)
+        header.setSortIndicatorShown(True)
+        self.model.sort_rows(column, descending)
+        current = self.view.selectionModel().currentIndex()
+        if current.isValid():
+            self.view.scrollTo(current)
+
     def focus_filter(self) -> None:
+        from PySide6.QtCore import Qt
+
         self.filter.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.filter.selectAll()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.filter and event.type() == QEvent.Type.KeyPress:
             assert isinstance(event, QKeyEvent)
-            if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up, Qt.Key.Key_PageDown, Qt.Key.Key_PageUp):
+            if event.key() in (KEY_DOWN, KEY_UP, KEY_PAGE_DOWN, KEY_PAGE_UP):
                 self._move_selection(event.key())
                 return True
-            if event.key() == Qt.Key.Key_Escape and not self.runner.running() and self.filter.text():
+            if event.key() == KEY_ESCAPE and not self.runner.running() and self.filter.text():
                 self.filter.clear()
                 return True
         if watched is self.view and event.type() == QEvent.Type.KeyPress:
             assert isinstance(event, QKeyEvent)
-            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
+            if event.key() in (KEY_RETURN, KEY_ENTER) and not event.modifiers():
                 self.connect_selected()
                 return True
         return super().eventFilter(watched, event)
@@ -268,7 +300,7 @@ class MainWindow(EditingMixin, QMainWindow):
         if not rows:
             return
         current = self.view.selectionModel().currentIndex().row()
-        steps: dict[int, int] = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1, Qt.Key.Key_PageDown: 10, Qt.Key.Key_PageUp: -10}
+        steps: dict[int, int] = {KEY_DOWN: 1, KEY_UP: -1, KEY_PAGE_DOWN: 10, KEY_PAGE_UP: -10}
         step = steps[key]
         row = min(max(current + step, 0), rows - 1)
         index = self.proxy.index(row, 0)
@@ -371,10 +403,18 @@ class MainWindow(EditingMixin, QMainWindow):
         super().showEvent(event)
         if not self._keyring_checked:
             self._keyring_checked = True
+            after_first_paint(self, self._show_sort_indicator)
             timer = QTimer(self)  # a child: it dies with the window, so it never fires into a deleted one
             timer.setSingleShot(True)
             timer.timeout.connect(self._check_keyring)
             timer.start(100)
+
+    def _show_sort_indicator(self) -> None:
+        """The header's arrow on the column the list is sorted by (name, at first). Drawn once the window
+        is painted: setting it takes a ``Qt.SortOrder``, the first of which costs PySide 13 ms (qtints)."""
+        if not self.view.horizontalHeader().isSortIndicatorShown():
+            column, descending = self.model.sort_order()
+            self.sort_by(column, descending)
 
     def _check_keyring(self) -> None:
         self.keyring_label.check(self.inventory.secrets)

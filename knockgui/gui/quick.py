@@ -16,16 +16,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QWidget
 
 from knockgui.core.errors import InputError, KnockguiError
 from knockgui.core.model import Router
+from knockgui.gui.first_paint import after_first_paint
 from knockgui.gui.single_instance import Reply, Request, SingleInstance, make_handler
 from knockgui.gui.tray_presence import install_no_tray_notice, tray_available
 
@@ -189,33 +189,6 @@ def attach(app: QCoreApplication, window: Any, config_dir: Path | None, claimed:
                 window.show()  # a refused first request is shown, not swallowed by the tray
             window.statusBar().showMessage(reply.message)
     return quick
-
-
-class _FirstPaint(QObject):
-    """Runs ``job`` once, from the event loop, after ``widget``'s first paint (or after ``fallback_ms``)."""
-
-    def __init__(self, widget: QWidget, job: Callable[[], object], fallback_ms: int) -> None:
-        super().__init__(widget)
-        self.widget = widget
-        self.job: Callable[[], object] | None = job
-        widget.installEventFilter(self)
-        QTimer.singleShot(fallback_ms, self, self._run)  # never painted (minimised, in the tray): run anyway
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.widget and event.type() == QEvent.Type.Paint and self.job is not None:
-            QTimer.singleShot(0, self, self._run)
-        return False
-
-    def _run(self) -> None:
-        job, self.job = self.job, None
-        if job is not None:
-            self.widget.removeEventFilter(self)
-            job()
-
-
-def after_first_paint(widget: QWidget, job: Callable[[], object], fallback_ms: int = 250) -> None:
-    """Run ``job`` once the event loop has painted ``widget`` (start-up work that need not delay the window)."""
-    _FirstPaint(widget, job, fallback_ms)
 
 
 def link_button_row(parent: QWidget) -> QWidget:

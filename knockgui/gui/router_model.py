@@ -4,6 +4,11 @@ The model holds :class:`knockgui.core.model.Router` objects (no secrets) and, pe
 last status shown in the Result column. The filter proxy matches the typed text against name, host
 and group (case-insensitive) and an optional group; it precomputes a lowercase haystack per row so
 a keystroke over 5,000 routers costs one pass in Python plus a set lookup per row.
+
+Nothing here touches PySide's ``Qt`` namespace (see :mod:`knockgui.gui.qtints`): the model overrides
+no method that Qt calls with a ``Qt`` enum (``headerData``, ``sort``). The column titles come from
+:func:`header_labels`, a C++ model the list's header shows; sorting is :meth:`RouterTableModel.sort_rows`,
+called by the window when a header is clicked.
 """
 
 from __future__ import annotations
@@ -13,21 +18,16 @@ from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel
+from PySide6.QtGui import QBrush, QColor, QStandardItemModel
 
 from knockgui.core.model import Router
+from knockgui.gui.qtints import DISPLAY_ROLE, FOREGROUND_ROLE, TOOLTIP_ROLE, USER_ROLE
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
-ROUTER_ROLE = Qt.ItemDataRole.UserRole + 1  # the Router object of a row
-SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # a sort key (the result column sorts by time)
+ROUTER_ROLE = USER_ROLE + 1  # the Router object of a row
+SORT_ROLE = USER_ROLE + 2  # a sort key (the result column sorts by time)
 
 
 class Column(IntEnum):
@@ -72,6 +72,17 @@ _COLOURS = {
 }
 
 
+def header_labels(parent: QObject | None = None) -> QStandardItemModel:
+    """The column titles as a model for the list's horizontal header (``QHeaderView.setModel``).
+
+    A Python ``headerData`` would be called with a ``Qt.Orientation`` while the window is built, and
+    converting that makes PySide build its whole ``Qt`` namespace (13 ms before the first paint); this
+    model answers in C++. It has no rows, only the columns of :class:`Column`, like the router model."""
+    model = QStandardItemModel(0, len(Column), parent)
+    model.setHorizontalHeaderLabels([HEADERS[column] for column in Column])
+    return model
+
+
 def clock(at: float) -> str:
     """Local wall-clock time as ``10:42``."""
     return time.strftime("%H:%M", time.localtime(at))
@@ -90,7 +101,8 @@ class RouterTableModel(QAbstractTableModel):
         self._routers: list[Router] = list(routers or [])
         self._status: dict[str, RowStatus] = {}
         self._haystacks: list[str] = []
-        self._sort: tuple[int, Qt.SortOrder] | None = None
+        self._sort: tuple[int, bool] = (Column.NAME, False)  # column, descending: kept by set_routers
+        self._sort_list(*self._sort)
         self._rebuild_index()
 
     # --- data access -------------------------------------------------------------------------
@@ -111,8 +123,7 @@ class RouterTableModel(QAbstractTableModel):
         self._routers = list(routers)
         known = {r.id for r in self._routers}
         self._status = {k: v for k, v in self._status.items() if k in known}
-        if self._sort is not None:
-            self._sort_list(*self._sort)
+        self._sort_list(*self._sort)
         self._rebuild_index()
         self.endResetModel()
 
@@ -143,6 +154,10 @@ class RouterTableModel(QAbstractTableModel):
         index = self.index(row, Column.RESULT)
         self.dataChanged.emit(index, index)
 
+    def sort_order(self) -> tuple[int, bool]:
+        """The column the rows are sorted by, and whether descending (by name, ascending, at first)."""
+        return self._sort
+
     def sort_key(self, router: Router, column: int) -> Any:
         if column == Column.RESULT:
             status = self._status.get(router.id)
@@ -151,42 +166,37 @@ class RouterTableModel(QAbstractTableModel):
             return service_text(router)
         return (router.name, router.host, router.group)[column].lower()
 
-    def _sort_list(self, column: int, order: Qt.SortOrder) -> None:
-        reverse = order == Qt.SortOrder.DescendingOrder
-        self._routers.sort(key=lambda r: (self.sort_key(r, column), r.name.lower()), reverse=reverse)
+    def _sort_list(self, column: int, descending: bool) -> None:
+        self._routers.sort(key=lambda r: (self.sort_key(r, column), r.name.lower()), reverse=descending)
 
-    # --- Qt model interface ------------------------------------------------------------------
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Sort in Python (one list sort), keeping persistent indexes (selection) on their routers."""
+    def sort_rows(self, column: int, descending: bool = False) -> None:
+        """Sort by a column in Python (one list sort, not Qt's per-comparison calls), keeping persistent
+        indexes (the selection) on their routers; later :meth:`set_routers` keep this order."""
         if not 0 <= column < len(Column):
             return
-        self._sort = (column, order)
+        self._sort = (column, descending)
         self.layoutAboutToBeChanged.emit()
         old_persistent = self.persistentIndexList()
         old_ids = [self._routers[i.row()].id for i in old_persistent]
-        self._sort_list(column, order)
+        self._sort_list(column, descending)
         self._rebuild_index()
         new = [self.index(self._rows[rid], i.column()) for rid, i in zip(old_ids, old_persistent, strict=True)]
         self.changePersistentIndexList(old_persistent, new)
         self.layoutChanged.emit()
 
+    # --- Qt model interface ------------------------------------------------------------------
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._routers)
 
     def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(Column)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[Column(section)]
-        return None
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: ModelIndex, role: int = DISPLAY_ROLE) -> Any:
         if not index.isValid():
             return None
         router = self._routers[index.row()]
         column = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role in (DISPLAY_ROLE, TOOLTIP_ROLE):
             if column == Column.NAME:
                 return router.name
             if column == Column.HOST:
@@ -200,13 +210,13 @@ class RouterTableModel(QAbstractTableModel):
                 return ""
             if status.kind is StatusKind.BUSY:
                 return status.text
-            if role == Qt.ItemDataRole.ToolTipRole:
+            if role == TOOLTIP_ROLE:
                 return status.text
             detail = f" — {status.detail}" if status.detail else ""
             return f"{status.headline or status.text}, {clock(status.at)}{detail}"
         if role == SORT_ROLE:
             return self.sort_key(router, column)
-        if role == Qt.ItemDataRole.ForegroundRole and column == Column.RESULT:
+        if role == FOREGROUND_ROLE and column == Column.RESULT:
             status = self._status.get(router.id)
             if status and status.kind in _COLOURS:
                 return QBrush(_COLOURS[status.kind])
@@ -218,8 +228,9 @@ class RouterTableModel(QAbstractTableModel):
 class RouterFilterProxy(QSortFilterProxyModel):
     """Filters on typed text (name, host, group; every word must match) and on one group.
 
-    Sorting is delegated to the source model (one Python list sort) instead of Qt's per-comparison
-    ``lessThan`` calls, which cost ~180 ms per keystroke over 5,000 rows once a sort column is set.
+    The proxy never sorts (Qt's per-comparison ``lessThan`` calls cost ~180 ms per keystroke over 5,000
+    rows once a sort column is set): it keeps the source model's order, which
+    :meth:`RouterTableModel.sort_rows` sets.
     """
 
     def __init__(self, parent: Any = None) -> None:
@@ -282,11 +293,6 @@ class RouterFilterProxy(QSortFilterProxyModel):
         if group is not None:
             rows = [i for i in rows if routers[i].group.lower() == group]
         self._accepted = {routers[i].id for i in rows if all(w in hay[i] for w in words)}
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        model = self.sourceModel()
-        if model is not None:
-            model.sort(column, order)
 
     def _mark_stale(self) -> None:
         self._stale = True

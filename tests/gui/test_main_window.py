@@ -414,3 +414,35 @@ def test_a_group_that_disappears_stops_filtering(qtbot, config_dir, monkeypatch)
     assert window.group.findData("south") < 0
     assert window.group.currentData() is None and window.proxy.rowCount() == 1
     assert window.selected_router().name == "a"
+
+
+def test_column_titles_and_sorting_by_clicking_a_header(qtbot, config_dir, inventory) -> None:
+    from PySide6.QtCore import QPoint
+
+    window = make_window(qtbot, inventory, config_dir)
+    header = window.view.horizontalHeader()
+    titles = [header.model().headerData(c, Qt.Orientation.Horizontal) for c in range(header.count())]
+    assert titles == ["Name", "Host", "Group", "Service", "Last result"]
+
+    def names() -> list[str]:
+        return [window.proxy.router(row).name for row in range(window.proxy.rowCount())]
+
+    def click(column: Column) -> None:
+        x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
+        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
+
+    assert names() == ["alpha", "bravo", "charlie"]  # by name at first; the arrow says so once painted
+    qtbot.waitUntil(header.isSortIndicatorShown)
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (Column.NAME, Qt.SortOrder.AscendingOrder)
+    window._select(next(r.id for r in inventory.routers if r.name == "bravo"))
+    click(Column.GROUP)  # north: alpha, charlie; south: bravo
+    assert names() == ["alpha", "charlie", "bravo"]
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (Column.GROUP, Qt.SortOrder.AscendingOrder)
+    click(Column.GROUP)  # again: reversed
+    assert names() == ["bravo", "charlie", "alpha"]
+    assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+    assert window.selected_router().name == "bravo"  # the selection stays on its router
+    window.filter.setText("a")  # filtering keeps the order
+    assert names() == ["bravo", "charlie", "alpha"]
+    click(Column.HOST)
+    assert names() == ["alpha", "bravo", "charlie"]  # 192.0.2.1, 192.0.2.2, gw.example.net

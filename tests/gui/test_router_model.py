@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from knockgui.core.model import Router, Service
-from knockgui.gui.router_model import Column, RouterFilterProxy, RouterTableModel, StatusKind
+from knockgui.gui.router_model import Column, RouterFilterProxy, RouterTableModel, StatusKind, header_labels
 
 
 def routers() -> list[Router]:
@@ -24,14 +24,23 @@ def names(proxy: RouterFilterProxy) -> list[str]:
 def test_columns_show_fields_and_service_port(qtbot) -> None:
     model = RouterTableModel(routers())
     assert model.rowCount() == 4 and model.columnCount() == 5
-    assert model.headerData(Column.RESULT, Qt.Orientation.Horizontal) == "Last result"
-    branch_b = model.routers[2]
+    titles = header_labels()
+    assert titles.columnCount() == model.columnCount()
+    assert [titles.headerData(c, Qt.Orientation.Horizontal) for c in Column] == [
+        "Name",
+        "Host",
+        "Group",
+        "Service",
+        "Last result",
+    ]
+    branch_b = next(r for r in model.routers if r.name == "branch-b")
     row = model.row_of(branch_b.id)
     assert model.index(row, Column.NAME).data() == "branch-b"
     assert model.index(row, Column.HOST).data() == "10.2.0.1"
     assert model.index(row, Column.GROUP).data() == "Branches"
     assert model.index(row, Column.SERVICE).data() == "webfig 8080"
-    assert model.index(model.row_of(model.routers[0].id), Column.SERVICE).data() == "winbox 8291"
+    core = next(r for r in model.routers if r.name == "Core-1")
+    assert model.index(model.row_of(core.id), Column.SERVICE).data() == "winbox 8291"
     assert model.index(row, Column.RESULT).data() == ""
 
 
@@ -88,17 +97,17 @@ def test_sorting_by_each_column_and_after_reload(qtbot) -> None:
     model = RouterTableModel(routers())
     proxy = RouterFilterProxy()
     proxy.setSourceModel(model)
-    proxy.sort(Column.NAME, Qt.SortOrder.AscendingOrder)
-    assert names(proxy) == ["branch-a", "branch-b", "Core-1", "lab"]
-    proxy.sort(Column.HOST, Qt.SortOrder.DescendingOrder)
+    assert names(proxy) == ["branch-a", "branch-b", "Core-1", "lab"]  # by name at first
+    assert model.sort_order() == (Column.NAME, False)
+    model.sort_rows(Column.HOST, descending=True)
     assert [proxy.router(r).host for r in range(4)] == ["lab.example.org", "a.example.net", "10.2.0.1", "10.1.0.1"]
-    proxy.sort(Column.GROUP, Qt.SortOrder.AscendingOrder)
+    model.sort_rows(Column.GROUP)
     assert names(proxy)[0] == "lab"  # empty group first
     lab = model.routers[model.row_of(next(r.id for r in model.routers if r.name == "lab"))]
     model.set_status(lab.id, "open", StatusKind.OK, at=100.0)
-    proxy.sort(Column.RESULT, Qt.SortOrder.DescendingOrder)
+    model.sort_rows(Column.RESULT, descending=True)
     assert names(proxy)[0] == "lab"
-    proxy.sort(Column.NAME, Qt.SortOrder.DescendingOrder)
+    model.sort_rows(Column.NAME, descending=True)
     model.set_routers([*model.routers, Router(name="zulu", host="z")])  # reload keeps the order
     assert names(proxy)[0] == "zulu" and names(proxy)[-1] == "branch-a"
     proxy.set_filter_text("branch")
@@ -114,10 +123,9 @@ def test_sort_keeps_selection_on_its_router(qtbot) -> None:
     view = QTableView()
     qtbot.addWidget(view)
     view.setModel(proxy)
-    view.setSortingEnabled(True)
-    view.sortByColumn(Column.NAME, Qt.SortOrder.AscendingOrder)
     view.selectRow(names(proxy).index("lab"))
-    view.sortByColumn(Column.HOST, Qt.SortOrder.AscendingOrder)
+    model.sort_rows(Column.HOST)
+    assert names(proxy).index("lab") == 3  # moved: 10.1.0.1, 10.2.0.1, a.example.net, lab.example.org
     selected = view.selectionModel().selectedRows()
     assert [proxy.router(i.row()).name for i in selected] == ["lab"]
 
