@@ -8,7 +8,7 @@ import sys
 import types
 from collections.abc import Sequence
 
-from knockgui import __version__
+from knockgui import __version__, interrupts_end_quietly, interrupts_raise
 from knockgui.core.errors import KnockguiError
 
 TYPE_CHECKING = False  # typing is imported by type checkers only (start-up time)
@@ -120,10 +120,14 @@ def _defer_inspect() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     _defer_inspect()
-    parser = build_parser(_named_command(argv))
+    parser = build_parser(_named_command(argv))  # a Ctrl-C until here ends the program quietly (knockgui/__init__)
     args = parser.parse_args(argv)
     try:
-        code: int = args.func(args)
+        interrupts_raise()  # from here a Ctrl-C is a KeyboardInterrupt (a knock cancels, a prompt ends), caught below
+        try:
+            code: int = args.func(args)
+        finally:  # the command is over: a Ctrl-C from here (the interpreter's shut-down too) ends at once with 130
+            interrupts_end_quietly()
         if sys.stdout is not None:  # flushed here, so that a reader gone away (| head) is caught below
             sys.stdout.flush()
         return code
