@@ -13,11 +13,18 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QTimer
-from PySide6.QtWidgets import QApplication
-
+# The Qt-free part of the start path is imported here, Qt only in main(): once imported, PySide6 reads the
+# whole source of every module imported after it (its ``__feature__`` import hook, ~0.2 ms a module).
+import knockgui.core.paths
+import knockgui.core.secrets
+import knockgui.core.settings
+import knockgui.core.store  # noqa: F401  (with json, dataclasses, the router model and its checks)
 from knockgui import APP_NAME, __version__
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QCoreApplication
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,6 +95,8 @@ def create_main_window(args: argparse.Namespace) -> Started:
 
 def quit_on_signals(app: QCoreApplication) -> None:
     """SIGTERM / SIGINT end the event loop normally, so clean-ups run (the demo removes its folder)."""
+    from PySide6.QtCore import QTimer
+
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_args: app.quit())
     timer = QTimer(app)  # Python runs signal handlers only when it gets control: give it some
@@ -107,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     claimed = quick.claim(args)  # hand over to a running knockgui, or become it (TRAY)
     if claimed.exit_code is not None:
         return claimed.exit_code
+    from PySide6.QtWidgets import QApplication
+
     from knockgui.gui import errors
 
     app = QApplication.instance() or QApplication([APP_NAME, *args_list])
