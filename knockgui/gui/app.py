@@ -48,6 +48,54 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_VALUED = {"--config-dir": "config_dir", "--knock": "knock", "--connect": "connect"}
+
+
+def parse_args(args_list: list[str]) -> argparse.Namespace:
+    """The command line's flags: plain ones read directly, anything else through :func:`build_parser`.
+
+    A start from the desktop or a link has no flags or a few plain ones; building argparse's parser
+    (with its gettext look-ups) would cost ~2 ms of the start-up. Only a command line whose meaning
+    is certain is read here (each flag once, values that are not options, at most one link); help,
+    --version, mistakes and everything unusual go to argparse, which says what is wrong.
+    """
+    values: dict[str, object] = {
+        "config_dir": None,
+        "demo": False,
+        "self_test": False,
+        "knock": None,
+        "connect": None,
+        "link": None,
+    }
+    seen: set[str] = set()
+    i = 0
+    while i < len(args_list):
+        arg = args_list[i]
+        flag, has_value, value = arg.partition("=") if arg.startswith("--") else (arg, False, "")
+        if flag in _VALUED:
+            if not has_value:
+                if i + 1 >= len(args_list):
+                    break
+                i += 1
+                value = args_list[i]
+            if not value or value.startswith("-") or flag in seen:
+                break
+            values[_VALUED[flag]] = value
+        elif arg == "--demo" and flag not in seen:
+            values["demo"] = True
+        elif not arg.startswith("-") and "link" not in seen:
+            flag = "link"
+            values["link"] = arg
+        else:
+            break
+        seen.add(flag)
+        i += 1
+    else:
+        if not ({"--knock", "--connect"} <= seen):
+            return argparse.Namespace(**values)
+    return build_parser().parse_args(args_list)
+
+
 @dataclass
 class Started:
     """What :func:`create_main_window` built; ``close()`` releases it (the demo router, its folder)."""
@@ -104,13 +152,32 @@ def quit_on_signals(app: QCoreApplication) -> None:
     timer.start(250)
 
 
+def _skip_pyside_source_scans() -> None:
+    """Import PySide6 and spare it reading the source of every module that was loaded before it.
+
+    PySide6 replaces ``__import__`` with a hook for its opt-in ``from __feature__ import ...`` syntax
+    (snake_case, true_property; knockgui uses neither): the first time an import statement names a module
+    after PySide6 is loaded, the hook reads that module's whole source to see whether it says "PySide6",
+    and notes 0 ("uses PySide") or -1 ("ignore") in its ``pyside_feature_dict``. For the standard library
+    already loaded (typing, logging, threading, argparse...) that is ~3 ms of the GUI's start-up for an
+    answer known in advance: note it here. Without that dict (another PySide6 version) nothing is done.
+    """
+    import PySide6.QtCore  # noqa: F401  (installs the hook)
+
+    flags = getattr(sys.modules.get("__feature__"), "pyside_feature_dict", None)
+    if isinstance(flags, dict):
+        for name in list(sys.modules):
+            flags.setdefault(name, 0 if name.startswith("knockgui.gui") else -1)
+
+
 def main(argv: list[str] | None = None) -> int:
     args_list = sys.argv[1:] if argv is None else list(argv)
     if "--self-test" in args_list:  # before any window (PACKAGING)
         from knockgui.gui.selftest import main as self_test
 
         return self_test(args_list)
-    args = build_parser().parse_args(args_list)
+    args = parse_args(args_list)
+    _skip_pyside_source_scans()
     from knockgui.gui import quick
 
     claimed = quick.claim(args)  # hand over to a running knockgui, or become it (TRAY)
