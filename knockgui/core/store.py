@@ -225,7 +225,7 @@ class Inventory:
                 raise InputError(f'A router named "{other.name}" already exists; choose another name.')
 
     def _save(self, routers: list[Router]) -> None:
-        doc: dict[str, Any] = {"schema": SCHEMA, "routers": [router_to_dict(r) for r in routers]}
+        doc: dict[str, Any] = {"schema": SCHEMA, "routers": [router_to_dict(r, defaults=False) for r in routers]}
         data = (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
         atomic_write(self.path, data)
         self._set_routers(routers)

@@ -41,6 +41,34 @@ def test_add_find_rename_remove(config_dir: Path) -> None:
     assert make(config_dir, store).routers == []
 
 
+def test_the_file_holds_only_what_differs_from_the_defaults_and_reads_the_full_form_too(config_dir: Path) -> None:
+    inventory = make(config_dir)
+    plain = inventory.add(Router(name="plain", host="10.0.0.1"), secret("1000:tcp"))
+    rich = inventory.add(
+        Router(name="rich", host="r.example", group="g", service=Service.SSH, port=2222, user="admin", delay_ms=0),
+        secret("1000:tcp"),
+    )
+    entries = {e["name"]: e for e in json.loads((config_dir / FILE_NAME).read_text())["routers"]}
+    assert entries["plain"] == {"name": "plain", "host": "10.0.0.1", "id": plain.id}
+    assert entries["rich"] == {
+        "name": "rich",
+        "host": "r.example",
+        "group": "g",
+        "service": "ssh",
+        "port": 2222,
+        "user": "admin",
+        "delay_ms": 0,  # 0 ms is not the default (None: the settings' delay)
+        "id": rich.id,
+    }
+    assert make(config_dir).routers == inventory.routers
+    from knockgui.core.validate import router_to_dict
+
+    full = {"schema": 1, "routers": [router_to_dict(r) for r in inventory.routers]}  # as earlier versions wrote
+    assert len(full["routers"][0]) == 13
+    (config_dir / FILE_NAME).write_text(json.dumps(full))
+    assert make(config_dir).routers == inventory.routers
+
+
 def test_names_unique_ignoring_case(config_dir: Path) -> None:
     inv = make(config_dir)
     inv.add(Router("Office", "10.0.0.1"), secret())

@@ -129,6 +129,7 @@ def check_agrees(data: dict[str, Any]) -> Router | None:
         assert isinstance(checked, Router), f"the fast path accepted what the full check refuses: {data!r}"
         assert router_to_dict(trusted) == router_to_dict(checked)
         assert trusted == checked
+        assert list(vars(trusted)) == list(vars(checked))  # every field, no other attribute
         assert type(trusted.service) is Service
     return trusted
 
@@ -149,8 +150,11 @@ def test_the_fast_path_never_accepts_more_than_the_full_check(data: dict[str, An
     ),
 )
 def test_plain_entries_take_the_fast_path(name: str, host: str) -> None:
-    data = router_to_dict(Router(name=name, host=host, id=GOOD_ID))
-    assert check_agrees(data) is not None
+    router = Router(name=name, host=host, id=GOOD_ID)
+    assert check_agrees(router_to_dict(router)) == router
+    slim = router_to_dict(router, defaults=False)  # as the inventory file holds it
+    assert set(slim) == {"name", "host", "id"}
+    assert check_agrees(slim) == router
 
 
 @pytest.mark.parametrize(
