@@ -25,30 +25,17 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-CHILD = r"""
+from tests.testbed.first_paint import catch_first_paint  # noqa: E402
+
+CHILD_START = """
 import sys, time
 if sys.argv[1] != "bare":  # the console script's first import, before anything of Qt's (as the program does it)
     from knockgui.gui import app as knockgui_app
-from PySide6.QtCore import QEvent, QObject
+"""
+CHILD_END = r"""
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
-
-class FirstPaint(QObject):
-    def eventFilter(self, obj, event):
-        if event.type() == QEvent.Type.Paint:
-            print(time.time(), flush=True)
-            QApplication.instance().exit(0)
-        return False
-
-# Both cases: the first QMainWindow shown gets a filter that prints the time of its first paint and
-# ends the event loop. Only the window is filtered (an application-wide filter would call Python for
-# every event of the start-up and slow both cases down by some 20 ms).
-catcher = FirstPaint()
-show = QMainWindow.show
-def show_and_catch(window):
-    window.installEventFilter(catcher)
-    show(window)
-QMainWindow.show = show_and_catch
 
 if sys.argv[1] == "bare":
     app = QApplication([])
@@ -61,6 +48,8 @@ if sys.argv[1] == "bare":
 else:  # what the knockgui console script runs: the whole main(), single-instance claim and tray included
     sys.exit(knockgui_app.main(["--config-dir", sys.argv[2]]))
 """
+# Both cases: the first QMainWindow shown prints the time of its first paint and ends the event loop.
+CHILD = CHILD_START + catch_first_paint("print(time.time(), flush=True)") + CHILD_END
 
 
 def write_inventory(folder: Path, count: int) -> None:
@@ -197,7 +186,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
     bench_startup(args.runs)
     bench_filter()
     return 0

@@ -17,8 +17,10 @@ from knockgui.core.model import Router
 from knockgui.core.secrets import MemorySecretStore, RouterSecret
 from knockgui.core.sequence import parse_sequence
 from knockgui.core.store import Inventory
+from tests.testbed.first_paint import catch_first_paint
 
-CHILD = r"""
+CHILD = (
+    r"""
 import enum, json, sys
 
 def built(prefixes):
@@ -41,25 +43,13 @@ if sys.argv[1] == "check-detector":  # the detector sees them once they are buil
     print(json.dumps(built(PREFIXES)))
     sys.exit(0)
 
-from PySide6.QtCore import QEvent, QObject
-from PySide6.QtWidgets import QApplication, QMainWindow
-
-class FirstPaint(QObject):
-    def eventFilter(self, obj, event):
-        if event.type() == QEvent.Type.Paint:
-            print(json.dumps(built(PREFIXES)), flush=True)
-            QApplication.instance().exit(0)
-        return False
-
-catcher = FirstPaint()
-show = QMainWindow.show
-def show_and_catch(window):
-    window.installEventFilter(catcher)
-    show(window)
-QMainWindow.show = show_and_catch
-from knockgui.gui.app import main
+from knockgui.gui.app import main  # the console script's order: the program, then Qt
+"""
+    + catch_first_paint("print(json.dumps(built(PREFIXES)), flush=True)")
+    + """
 sys.exit(main(["--config-dir", sys.argv[1]]))
 """
+)
 
 
 def run_child(arg: str, env_dir: Path) -> list[str]:
