@@ -2,12 +2,13 @@
 
 When this package is imported to run one of knockgui's programs (the ``knockgui`` or ``knockgui-cli``
 console script, ``python -m knockgui[.cli]``, a PyInstaller build), a Ctrl-C (SIGINT) ends the process
-at once, quietly, with exit code 130, until the program's ``main()`` calls :func:`interrupts_raise`
-(from then on a Ctrl-C is a ``KeyboardInterrupt``, which ``main()`` turns into one sentence). Python's
-own handler would raise ``KeyboardInterrupt`` in the middle of whatever module is being imported, and
-the console script's ``from knockgui.cli import main`` would end with a traceback. Nothing is written
-while modules are imported and arguments parsed, so ending without clean-up loses nothing there.
-Imported by anything else (tests, a REPL, another program), the package leaves SIGINT alone.
+at once, quietly: "knockgui-cli: Cancelled." and exit code 130. Python's own handler would raise
+``KeyboardInterrupt`` in the middle of whatever module is being imported (a traceback; inside PySide6's
+start-up code, an abort). Nothing is written while modules are imported and arguments parsed, so ending
+without clean-up loses nothing there. Where clean-up matters, the program takes over: the CLI's
+``main()`` calls :func:`interrupts_raise` around its command and :func:`interrupts_end_quietly` after
+it, the GUI quits its event loop on SIGINT, short work uses ``with interruptible():``. Imported by
+anything else (tests, a REPL, another program), the package leaves SIGINT alone.
 """
 
 import _signal  # what ``signal`` wraps, loaded at every start (``signal`` itself costs ~0.4 ms of enum set-up)
@@ -64,6 +65,21 @@ def interrupts_end_quietly() -> None:
     when knockgui was imported as a library."""
     if _QUIET:
         _signal.signal(_signal.SIGINT, _end_quietly)
+
+
+class interruptible:  # lower case: used like a function, ``with interruptible(): ...``
+    """Inside ``with interruptible():`` a Ctrl-C raises ``KeyboardInterrupt``, so that ``finally`` clean-ups
+    run (a keyring test entry is deleted); after the block, the handling before it is back. For short work
+    done while a program otherwise ends at once (not around imports of C extensions such as PySide6, whose
+    start-up code aborts the interpreter when an exception comes through it)."""
+
+    def __enter__(self) -> None:
+        self._was_quiet = _signal.getsignal(_signal.SIGINT) is _end_quietly
+        interrupts_raise()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._was_quiet:
+            interrupts_end_quietly()
 
 
 interrupts_end_quietly()  # as early as can be: the first modules a program imports are still to come

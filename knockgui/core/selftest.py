@@ -27,7 +27,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TextIO
 
-from knockgui import APP_NAME, __version__
+from knockgui import APP_NAME, __version__, interruptible
 from knockgui.core import resources
 
 REPORT_NAME = "knockgui-self-test.txt"
@@ -187,12 +187,13 @@ def check_keyring(round_trip: bool = True) -> Check:
     user = "probe-" + secrets.token_hex(4)
     value = secrets.token_urlsafe(12)
     try:
-        keyring.set_password(KEYRING_TEST_SERVICE, user, value)
-        try:
-            read = keyring.get_password(KEYRING_TEST_SERVICE, user)
-        finally:
-            with contextlib.suppress(keyring.errors.KeyringError):
-                keyring.delete_password(KEYRING_TEST_SERVICE, user)
+        with interruptible():  # a Ctrl-C (also in the GUI's self-test, which otherwise ends at once) deletes the entry
+            keyring.set_password(KEYRING_TEST_SERVICE, user, value)
+            try:
+                read = keyring.get_password(KEYRING_TEST_SERVICE, user)
+            finally:
+                with contextlib.suppress(keyring.errors.KeyringError):
+                    keyring.delete_password(KEYRING_TEST_SERVICE, user)
     except keyring.errors.KeyringError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return Check("keyring", False, f"{name} refused a test entry ({reason}); unlock the OS keyring and retry")

@@ -21,7 +21,7 @@ import knockgui.core.paths
 import knockgui.core.secrets
 import knockgui.core.settings
 import knockgui.core.store  # noqa: F401  (with json, dataclasses, the router model and its checks)
-from knockgui import APP_NAME, __version__
+from knockgui import APP_NAME, __version__, interrupts_end_quietly
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QCoreApplication
@@ -141,15 +141,24 @@ def create_main_window(args: argparse.Namespace) -> Started:
     return started
 
 
-def quit_on_signals(app: QCoreApplication) -> None:
-    """SIGTERM / SIGINT end the event loop normally, so clean-ups run (the demo removes its folder)."""
+def quit_on_signals(app: QCoreApplication) -> list[int]:
+    """SIGTERM / SIGINT end the event loop normally, so clean-ups run (the demo removes its folder); one that
+    comes while the window is still being built ends the loop as soon as it starts. Returns the signals
+    received (a list that fills as they come)."""
     from PySide6.QtCore import QTimer
 
+    received: list[int] = []
+
+    def quit_soon(signum: int, _frame: object) -> None:
+        received.append(signum)
+        QTimer.singleShot(0, app.quit)  # app.quit() alone does nothing before app.exec() runs
+
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_args: app.quit())
+        signal.signal(signum, quit_soon)
     timer = QTimer(app)  # Python runs signal handlers only when it gets control: give it some
     timer.timeout.connect(lambda: None)
     timer.start(250)
+    return received
 
 
 def _skip_pyside_source_scans() -> None:
@@ -175,7 +184,12 @@ def main(argv: list[str] | None = None) -> int:
     if "--self-test" in args_list:  # before any window (PACKAGING)
         from knockgui.gui.selftest import main as self_test
 
-        return self_test(args_list)
+        try:  # a Ctrl-C ends it at once, but for the keyring check's KeyboardInterrupt (it deletes its test entry)
+            return self_test(args_list)
+        except KeyboardInterrupt:
+            if sys.stderr is not None:  # None in a windowed Windows build
+                print(f"{APP_NAME}: Cancelled.", file=sys.stderr)
+            return 130
     args = parse_args(args_list)
     _skip_pyside_source_scans()
     from knockgui.gui import quick
@@ -195,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
 
     QApplication.setWindowIcon(QIcon(str(icon_png_path())))  # the app icon, from package data (PACKAGING)
     errors.install()
-    quit_on_signals(app)
+    received = quit_on_signals(app)  # until here a Ctrl-C ends the program at once, quietly (knockgui/__init__)
     started = create_main_window(args)
     window = started.window
     try:
@@ -204,11 +218,13 @@ def main(argv: list[str] | None = None) -> int:
         assert isinstance(window, MainWindow)
         access = quick.attach(app, window, started.config_dir, claimed)  # tray, instance server, show (TRAY)
         try:
-            return app.exec()
+            code = app.exec()
+            return 130 if signal.SIGINT in received else code  # Ctrl-C: 130, as the CLI; SIGTERM: a normal quit
         finally:
             access.close()
     finally:
         started.close()
+        interrupts_end_quietly()  # what is left is the interpreter's shut-down: a Ctrl-C there ends it at once
 
 
 if __name__ == "__main__":

@@ -8,8 +8,9 @@ had finished importing when the signal came: the phase it hit.
 
 Before ``site`` is imported, and until the console script's ``from knockgui... import main`` reaches
 knockgui's first line, no knockgui code runs: a Ctrl-C there is the interpreter's own business (CPython
-prints "Fatal Python error: init_import_site" with a traceback, or the wrapper's traceback). A run whose
-stderr lacks the ``knockgui`` line was signalled there; callers check such runs apart.
+prints "Fatal Python error: init_import_site" with a traceback, or the wrapper's traceback). CPython even
+goes on after some of them ("Failed checking if argv[0] is an import path entry" and a traceback): a GUI
+then runs until killed. :attr:`Interrupted.reached_knockgui` tells such runs apart.
 """
 
 from __future__ import annotations
@@ -74,9 +75,13 @@ def interrupt_at(
         time.sleep(delay_s)
         if proc.poll() is None:
             proc.send_signal(signum)
-        stdout, rest = proc.communicate(timeout=timeout)
+        try:
+            stdout, rest = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:  # it did not end: killed, exit -9 (the caller says whether that is wrong)
+            proc.kill()
+            stdout, rest = proc.communicate()
     finally:
-        if proc.poll() is None:  # it did not end: that is the failure the caller reports
+        if proc.poll() is None:
             proc.kill()
             proc.wait()
     lines = (head + rest).decode("utf-8", "replace").splitlines()
