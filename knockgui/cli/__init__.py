@@ -121,8 +121,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     _defer_inspect()
     parser = build_parser(_named_command(argv))  # a Ctrl-C until here ends the program quietly (knockgui/__init__)
-    args = parser.parse_args(argv)
     try:
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit:  # --help, --version or a usage error was printed: flushed now, so that a reader gone
+            if sys.stdout is not None:  # away is caught below (not at exit: "Exception ignored ... BrokenPipeError")
+                sys.stdout.flush()
+            raise
         interrupts_raise()  # from here a Ctrl-C is a KeyboardInterrupt (a knock cancels, a prompt ends), caught below
         try:
             code: int = args.func(args)

@@ -9,6 +9,7 @@ signal sent at a spread of delays after the interpreter's own start-up (``tests/
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -118,3 +119,23 @@ def test_imported_as_a_library_knockgui_leaves_sigint_alone() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.stdout.splitlines()[-2:] == ["True", "KeyboardInterrupt"], proc.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["knock", "--help"]])
+def test_a_reader_gone_before_help_or_version_ends_quietly(args: list[str]) -> None:
+    """What SIGPIPE means to Python (it ignores the signal): the reader of stdout went away. Output is block
+    buffered when stdout is a pipe, so argparse's text reaches the pipe only when flushed."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run(
+            [ENTRY, *args],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            env=env_without("PYTHONUNBUFFERED"),
+        )
+    finally:
+        os.close(write_end)
+    assert (proc.returncode, proc.stderr) == (141, "")
