@@ -1,8 +1,16 @@
 """The system tray: quick knock from a menu, the knock's state on the icon, its result as a notification.
 
-The menu is rebuilt each time it opens (``aboutToShow``), so it always matches the inventory: the
-routers used most recently first, then every router by group (a submenu per group), each router a
-submenu with "Knock && connect" (its default action) and "Knock only"; then Open window and Quit.
+The menu always matches the inventory: the routers used most recently first (under a "Recent" heading),
+then every router by group (a submenu per group), each router a submenu with "Knock && connect" (its
+default action) and "Knock only"; then Open window and Quit. It is rebuilt when what it shows changes
+(the window's list is reloaded, a knock changes the recent list) and checked again when it opens
+(``aboutToShow``), where it is rebuilt only if something changed; a knock that runs disables that
+router's entries in place. On a StatusNotifier tray (KDE, GNOME's AppIndicator, waybar...) Qt exports
+the menu over D-Bus (dbusmenu): the host reads the layout ahead, asks ``AboutToShow`` when it opens it
+(Qt always answers "no update needed") and sends the chosen entry's id back. Rebuilding there on every
+opening gave every entry new ids, sent dozens of ``LayoutUpdated`` signals and kept each replaced
+submenu alive (QMenu.clear() deletes actions, not submenus), so the menu is kept current ahead instead,
+its ids stay stable while nothing changes, and replaced submenus are deleted.
 
 A knock from the tray (or from a second start, a link) runs through the main window's own path,
 ``window.start_knock(router, launch)`` and its worker pool, so the window's Result column shows it
@@ -24,7 +32,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
 
@@ -172,10 +180,16 @@ class Tray(QObject):
         self.last_message = ""
         self._notify: set[str] = set()
         self._icons = {state: state_icon(state) for state in TrayState}
+        self._menu_key: tuple[object, ...] | None = None  # what the menu shows now (see _current_key)
+        self._knock_actions: dict[str, list[QAction]] = {}  # router id -> its menu entries
+        self._refresh = QTimer(self)  # a change seen inside a signal: refresh once the event loop is back
+        self._refresh.setSingleShot(True)
+        self._refresh.setInterval(0)
+        self._refresh.timeout.connect(self.refresh_menu)
 
         self.menu = QMenu()
         self.menu.setObjectName("trayMenu")
-        self.menu.aboutToShow.connect(self.rebuild_menu)
+        self.menu.aboutToShow.connect(self.refresh_menu)
         self.icon = QSystemTrayIcon(self._icons[TrayState.IDLE], self)
         self.icon.setToolTip(APP_NAME)
         self.icon.setContextMenu(self.menu)
@@ -187,6 +201,11 @@ class Tray(QObject):
         runner.finished.connect(self._on_finished)
         runner.failed.connect(self._on_failed)
         runner.cancelled.connect(self._on_cancelled)
+        model = getattr(window, "model", None)
+        for name in ("modelReset", "rowsInserted", "rowsRemoved"):  # the window reloaded its list
+            signal = getattr(model, name, None)
+            if signal is not None:
+                signal.connect(self.schedule_refresh)
         window.installEventFilter(self)
         app = QApplication.instance()
         if app is not None:
@@ -239,17 +258,56 @@ class Tray(QObject):
     def routers(self) -> list[Router]:
         return list(self.knocker.inventory.routers)
 
+    def _current_key(self, routers: list[Router]) -> tuple[object, ...]:
+        """Everything the menu shows, except which knocks run (updated in place)."""
+        shown = tuple((r.id, r.name, r.group, r.host, r.service, r.service_port) for r in routers)
+        return shown, tuple(r.id for r in self.recent.pick(routers))
+
+    def schedule_refresh(self, *_args: object) -> None:
+        """Refresh the menu once control is back in the event loop (never inside one of its own signals)."""
+        self._refresh.start()
+
+    def refresh_menu(self) -> bool:
+        """Rebuild the menu if what it shows changed, else only its entries' enabled state; True if rebuilt.
+
+        Called when the menu opens (``aboutToShow``) and after changes, so a StatusNotifier host that
+        read the menu ahead has the current one, with the same ids while nothing changed.
+        """
+        self._refresh.stop()
+        if self._menu_key != self._current_key(self.routers()):
+            self.rebuild_menu()
+            return True
+        self._sync_enabled()
+        return False
+
+    def _sync_enabled(self) -> None:
+        running = set(self.knocker.runner.running())
+        for router_id, actions in self._knock_actions.items():
+            enabled = router_id not in running
+            for action in actions:
+                if action.isEnabled() != enabled:
+                    action.setEnabled(enabled)
+
     def rebuild_menu(self) -> None:
-        """Recent routers, then routers by group, then Open window and Quit (called on aboutToShow)."""
+        """Recent routers, then routers by group, then Open window and Quit (see :meth:`refresh_menu`)."""
         menu = self.menu
-        menu.clear()
+        replaced = [a.menu() for a in menu.actions() if isinstance(a.menu(), QMenu)]
+        menu.clear()  # deletes the menu's own actions, not its submenus:
+        for sub in replaced:
+            sub.deleteLater()  # (each would stay exported over dbusmenu, with its entries, for ever)
+        self._knock_actions = {}
         routers = self.routers()
+        self._menu_key = self._current_key(routers)
         recent = self.recent.pick(routers)
         if recent:
-            menu.addSection("Recent")
+            # A heading as a disabled entry, not addSection(): dbusmenu has no section titles, so a section
+            # reached a StatusNotifier host as a bare separator at the top of the menu.
+            heading = menu.addAction("Recent")
+            heading.setObjectName("recentHeading")
+            heading.setEnabled(False)
             for router in recent:
                 self._router_menu(menu, router)
-            menu.addSection("All routers")
+            menu.addSeparator()
         groups: dict[str, list[Router]] = {}
         for router in routers:
             groups.setdefault(router.group, []).append(router)
@@ -285,6 +343,7 @@ class Tray(QObject):
         for action in (connect, only):
             action.setEnabled(not running)
             sub.addAction(action)
+        self._knock_actions.setdefault(router.id, []).extend((connect, only))
         sub.setDefaultAction(connect)
         return sub
 
@@ -303,6 +362,7 @@ class Tray(QObject):
         if started:
             self._notify.add(router.id)
             self._set_state(TrayState.BUSY, f"knocking on {router.name}…")
+        self.schedule_refresh()  # the recent list changed; the router's entries are disabled while it runs
         return started
 
     def _router(self, key: str) -> Router | None:
@@ -337,6 +397,7 @@ class Tray(QObject):
             self._done(key, f"{router.name}: the knock was cancelled", TrayState.IDLE)
 
     def _done(self, key: str, text: str, state: TrayState) -> None:
+        self.schedule_refresh()
         notify = self._wants_notification(key)
         still = [k for k in self.knocker.runner.running() if self._router(k) is not None and k != key]
         self._set_state(TrayState.BUSY if still else state, text)
