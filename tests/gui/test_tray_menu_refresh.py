@@ -1,0 +1,69 @@
+"""The tray menu is kept current ahead and left alone when it opens unchanged (what a dbusmenu host needs).
+
+In process (offscreen): opening the menu with nothing changed keeps every entry (same objects, so the same
+dbusmenu ids); a list reload rebuilds it without opening it; replaced submenus are deleted, not kept.
+The same behaviour over D-Bus with a real tray host: tests/gui/test_tray_sni.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtWidgets import QMenu
+from pytestqt.qtbot import QtBot
+
+from knockgui.core.model import Router
+from knockgui.core.secrets import RouterSecret
+from knockgui.core.sequence import parse_sequence
+from knockgui.core.settings import Settings
+from knockgui.gui.main_window import MainWindow
+from knockgui.gui.tray import Tray
+from tests.gui.conftest import make_inventory
+
+SEED = "1337:tcp 17954:udp"
+
+
+def _submenus(tray: Tray) -> list[QMenu]:
+    QCoreApplication.sendPostedEvents(None, int(QEvent.Type.DeferredDelete.value))  # run deleteLater()
+    return tray.menu.findChildren(QMenu)
+
+
+def _shown(menu: QMenu) -> list[QMenu]:
+    """Every submenu reachable from the menu's entries."""
+    out = []
+    for action in menu.actions():
+        sub = action.menu()
+        if isinstance(sub, QMenu):
+            out += [sub, *_shown(sub)]
+    return out
+
+
+def test_the_menu_is_kept_current_ahead_and_unchanged_when_it_opens(qtbot: QtBot, config_dir: Path) -> None:
+    routers = [
+        (Router(name="alpha", host="192.0.2.1", group="north"), SEED),
+        (Router(name="zulu", host="192.0.2.2"), SEED),
+    ]
+    window = MainWindow(make_inventory(config_dir, routers), Settings(), config_dir)
+    qtbot.addWidget(window)
+    tray = Tray(window, config_dir)
+    before = tray.menu.actions()
+    subs = _submenus(tray)
+    assert sorted(map(id, subs)) == sorted(map(id, _shown(tray.menu))) and len(subs) == 3  # north, alpha, zulu
+    # Opening it with nothing changed: no rebuild, the very same entries.
+    tray.menu.aboutToShow.emit()
+    assert tray.menu.actions() == before
+    assert tray.refresh_menu() is False
+    # A router added and the window's list reloaded: the menu follows without being opened ...
+    window.inventory.add(Router(name="bravo", host="192.0.2.3", group="north"), RouterSecret(parse_sequence(SEED)))
+    window.refresh()
+    bravo = f"router:{window.inventory.find('bravo').id}"
+    qtbot.waitUntil(lambda: bravo in [sub.objectName() for sub in _shown(tray.menu)])
+    # ... and the replaced submenus are gone (QMenu.clear() leaves them; each stayed exported over D-Bus).
+    subs = _submenus(tray)
+    assert sorted(map(id, subs)) == sorted(map(id, _shown(tray.menu))) and len(subs) == 4
+    # Opening it many times changes nothing and leaks nothing.
+    for _ in range(5):
+        tray.menu.aboutToShow.emit()
+    assert len(_submenus(tray)) == 4
+    tray.icon.hide()
