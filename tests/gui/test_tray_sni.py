@@ -131,7 +131,7 @@ def test_the_item_registers_with_sensible_properties_and_its_menu_lists_the_rout
     assert root.find("Demo", DEMO).labels() == ["Knock & connect", "Knock only"]
     assert root.find("Demo", DEMO).props.get("children-display") == "submenu"
     assert all(n.props.get("enabled", True) for n in root.walk())
-    # The tray host read the item too (it asks for the item's properties and menu like this test does).
+    # The item is knockgui's own (the owner of the bus name the watcher lists is the program started).
     assert client.pid_of(item.service) == knockgui.proc.pid
 
 
