@@ -139,3 +139,22 @@ def test_a_reader_gone_before_help_or_version_ends_quietly(args: list[str]) -> N
     finally:
         os.close(write_end)
     assert (proc.returncode, proc.stderr) == (141, "")
+
+
+def test_interruptible_raises_inside_and_ends_quietly_again_after(tmp_path: Path) -> None:
+    """The mechanism, deterministically (signals raised by the program itself): a script run as
+    ``knockgui-cli`` ends at once on SIGINT, except inside ``with interruptible():``."""
+    script = tmp_path / "knockgui-cli"
+    script.write_text(
+        "import signal, sys\n"
+        "import knockgui\n"
+        "try:\n"
+        "    with knockgui.interruptible():\n"
+        "        signal.raise_signal(signal.SIGINT)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('cleaned up', flush=True)\n"
+        "signal.raise_signal(signal.SIGINT)\n"
+        "print('not reached')\n"
+    )
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (130, "cleaned up\n", "knockgui-cli: Cancelled.\n")
