@@ -177,7 +177,7 @@ def test_requests_see_routers_another_program_added(qtbot: QtBot, config_dir: Pa
     assert isinstance(app, QApplication)
     access = attach(app, window, config_dir, Claim(Request("show")))
     try:
-        assert window.statusBar().currentMessage() == NO_TRAY_MESSAGE
+        qtbot.waitUntil(lambda: window.statusBar().currentMessage() == NO_TRAY_MESSAGE)  # once painted
         assert access.routers() == []
         make_inventory(config_dir, [(Router(name="added-by-cli", host="127.0.0.1"), "1337:tcp")])  # the CLI, say
         assert [r.name for r in access.routers()] == ["added-by-cli"]
@@ -209,3 +209,24 @@ def test_a_windowed_build_without_stdio_still_refuses_quietly(
     monkeypatch.setattr("sys.stderr", None)  # pythonw / a windowed exe on Windows
     monkeypatch.setattr("sys.stdout", None)
     assert claim(_args("--config-dir", str(config_dir), "winbox://a;b")).exit_code == 2
+
+
+def test_the_first_request_waits_for_the_first_paint_and_not_past_close(qtbot: QtBot, config_dir: Path) -> None:
+    def start() -> tuple[MainWindow, object]:
+        window = MainWindow(make_inventory(config_dir, []), Settings(), config_dir)
+        qtbot.addWidget(window)
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        return window, attach(app, window, config_dir, Claim(Request("connect", name="Nowhere")))
+
+    window, access = start()
+    assert window.isVisible() and access.first_reply is None  # the window comes first
+    qtbot.waitUntil(lambda: access.first_reply is not None)
+    assert window.statusBar().currentMessage().startswith("No router named 'Nowhere'")
+    access.close()
+
+    window, access = start()
+    access.close()  # quit before the first paint: the queued start-up work does nothing
+    qtbot.wait(400)  # past the first paint and the 250 ms fallback
+    assert access.first_reply is None and access.tray is None
+    assert not window.statusBar().currentMessage()

@@ -180,7 +180,9 @@ def test_with_tray_closing_hides_and_quit_quits(tray_host: str, qtbot: QtBot, co
     quits: list[bool] = []
     access = attach(app, window, config_dir, Claim(Request("show")))
     try:
-        assert access.tray is not None and window.isVisible()
+        assert window.isVisible() and access.tray is None  # the window first; the tray once it is painted
+        qtbot.waitUntil(lambda: access.tray is not None)
+        assert access.tray is not None
         access.tray.on_quit = lambda: quits.append(True)
         assert not app.quitOnLastWindowClosed()
         assert _exec_closing(app, window) == SAFETY_EXIT  # closing only hid it: the loop ran on
