@@ -433,6 +433,7 @@ def test_column_titles_and_sorting_by_clicking_a_header(qtbot, config_dir, inven
 
     assert names() == ["alpha", "bravo", "charlie"]  # by name at first; the arrow says so once painted
     qtbot.waitUntil(header.isSortIndicatorShown)
+    assert window.filter.isClearButtonEnabled()  # also set up once the window is painted
     assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (Column.NAME, Qt.SortOrder.AscendingOrder)
     window._select(next(r.id for r in inventory.routers if r.name == "bravo"))
     click(Column.GROUP)  # north: alpha, charlie; south: bravo
