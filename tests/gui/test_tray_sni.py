@@ -171,6 +171,64 @@ def test_a_menu_entry_clicked_over_dbusmenu_knocks_and_the_menu_stays_current(kn
     assert last.labels()[:4] == ["Recent", DEMO, WRONG, "---"], last.labels()
 
 
+def test_a_person_picks_entries_in_the_real_tray_bar(tmp_path: Path) -> None:
+    """Right-click on knockgui's icon in gtk-sni-tray's bar, arrows and Return in its (libdbusmenu) menu."""
+    need(have_sni())
+    with SniDesktop(host=True) as desk:  # its own bar: knockgui's icon is the only one, at the left
+        knockgui = Knockgui(desk, tmp_path)
+        try:
+            _pick_in_the_bar(knockgui)
+        finally:
+            knockgui.close()
+
+
+def _pick_in_the_bar(knockgui: Knockgui) -> None:
+    knockgui.item()
+    x = knockgui.desk.x
+    x.xdotool("windowmove", str(knockgui.window), "200", "200")  # no window manager: it covered the bar
+
+    def menus() -> int:
+        """Open menu levels: the bar's mapped windows taller than a tooltip (the bar itself is 24 px)."""
+        count = 0
+        for window in x.xdotool("search", "--onlyvisible", "--class", "gtk-sni-tray-standalone", check=False).split():
+            size = re.search(r"Geometry: (\d+)x(\d+)", x.xdotool("getwindowgeometry", window, check=False))
+            count += bool(size and int(size.group(2)) > 40)
+        return count
+
+    def open_menu(*keys: str, levels: int = 1) -> None:
+        """Right-click the icon, then type ``keys`` until ``levels`` menu levels are open (tries again)."""
+        for _ in range(5):
+            # The host draws the icon a moment after the watcher lists it, and GTK takes the keyboard a moment
+            # after the menu shows: a click or keys that came too early are tried again from a closed menu.
+            x.xdotool("key", "Escape", "Escape", "Escape")
+            wait_until(lambda: menus() == 0, 10, "the menu closing")
+            x.xdotool("mousemove", "12", "12", "click", "3")  # the bar's first icon (24 px high, top left)
+            try:
+                wait_until(lambda: menus() >= 1, 2, "the tray menu")
+                time.sleep(0.2)
+                if keys:
+                    x.xdotool("key", *keys)
+                wait_until(lambda: menus() >= levels, 2, f"{levels} menu levels")
+                return
+            except RuntimeError:
+                continue
+        raise AssertionError(f"the tray menu did not open {levels} levels deep on a right-click and {keys}")
+
+    # Demo > (GTK opens the first entry's submenu by itself, or on Right) Demo router (loopback) >
+    open_menu("Down", "Down", "Down", "Right", levels=2)
+    x.xdotool("key", "Right")
+    wait_until(lambda: menus() >= 3, 10, "the router's submenu")
+    x.xdotool("key", "Return")  # its first entry: Knock & connect
+    wait_until(knockgui.opened, 15, "xdg-open being started")
+    [[url]] = knockgui.opened()
+    assert "knockgui demo" in _http_get(url).lower()
+    wait_until(lambda: menus() == 0, 10, "the menu closing")
+    # Again: the host now shows the menu with the Recent heading; the last entry is still Quit.
+    open_menu("Up")
+    x.xdotool("key", "Return")
+    assert knockgui.proc.wait(timeout=15) == 0
+
+
 def test_activate_open_window_close_to_tray_and_quit(knockgui: Knockgui) -> None:
     desk, client = knockgui.desk, knockgui.desk.client
     item = knockgui.item()

@@ -241,7 +241,7 @@ class SniDesktop:
             self.x.start()
             self.client = SniClient(self.address)
             self._watcher = self._daemon(["status-notifier-watcher"], "watcher")
-            wait_until(lambda: WATCHER in self.client.names(), 10, "status-notifier-watcher taking its name")
+            wait_until(self._watcher_answers, 10, "status-notifier-watcher answering")
             if self.want_host:
                 self.start_host()
         except BaseException:
@@ -282,7 +282,16 @@ class SniDesktop:
         """Start the tray host and wait until the watcher reports a registered host."""
         if self._host is None:
             self._host = self._daemon(["gtk-sni-tray-standalone", "--top", "--size", "24"], "host")
-        wait_until(lambda: self.client.watcher().get("IsStatusNotifierHostRegistered"), 15, "the tray host registering")
+        wait_until(
+            lambda: (self._watcher_answers() or {}).get("IsStatusNotifierHostRegistered"), 15, "the host registering"
+        )
+
+    def _watcher_answers(self) -> dict[str, Any] | None:
+        """The watcher's properties, or None while it is not there yet (name or object not exported)."""
+        try:
+            return self.client.watcher()
+        except RuntimeError:
+            return None
 
     def host_log(self) -> str:
         path = self.folder / "host.log"
