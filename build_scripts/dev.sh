@@ -21,7 +21,7 @@ RUN_PACKAGES=(
 TEST_PACKAGES=(
     nftables iproute2 knockd tcpdump
     xvfb xauth xdotool trayer x11-utils desktop-file-utils
-    haskell-status-notifier-item-utils haskell-gtk-sni-tray-utils
+    haskell-status-notifier-item-utils haskell-gtk-sni-tray-utils dunst
     dbus dbus-x11
     openssh-server openssh-client inetutils-telnet
     binutils wine wine64
