@@ -39,9 +39,9 @@ TRAY_CHECK = (  # Qt's answer, then knockgui's
 
 @pytest.fixture(scope="module")
 def desktop() -> Iterator[SniDesktop]:
-    """Bus, display, watcher and host, shared by this module's tests (each starts its own knockgui)."""
-    need(have_sni())
-    with SniDesktop(host=True) as desk:
+    """Bus, display, watcher, host and dunst, shared by this module's tests (each starts its own knockgui)."""
+    need(have_sni(notifications=True))
+    with SniDesktop(host=True, notifications=True) as desk:
         yield desk
 
 
@@ -90,6 +90,11 @@ def _dot(props: dict[str, object]) -> tuple[int, int, int, int]:
     assert len(data) == width * height * 4
     at = (48 * width + 48) * 4
     return data[at], data[at + 1], data[at + 2], data[at + 3]
+
+
+def _ours(history: list[dict[str, object]], router: str) -> list[dict[str, object]]:
+    """knockgui's notifications about ``router`` in dunst's history."""
+    return [n for n in history if n.get("appname") == "knockgui" and str(n.get("body")).startswith(f"{router}: ")]
 
 
 def _http_get(url: str) -> str:
@@ -152,6 +157,10 @@ def test_a_menu_entry_clicked_over_dbusmenu_knocks_and_the_menu_stays_current(kn
     tooltip = knockgui.tooltip(item)
     assert tooltip.startswith(f"knockgui: {WRONG}: ") and "port open" not in tooltip, tooltip
     assert knockgui.opened() == []
+    # The result also came as a notification, through Qt's D-Bus tray to the real notification daemon.
+    [failed] = wait_until(lambda: _ours(client.notifications(), WRONG), 10, "the notification of the failure")
+    assert (failed["appname"], failed["summary"]) == ("knockgui", "knockgui")
+    assert failed["body"] == tooltip.removeprefix("knockgui: "), failed
     # Without being opened again, the exported menu now starts with the recently used router.
     _rev, now = client.layout(item)
     assert now.labels()[:3] == ["Recent", WRONG, "---"], now.labels()
@@ -167,6 +176,8 @@ def test_a_menu_entry_clicked_over_dbusmenu_knocks_and_the_menu_stays_current(kn
     pattern = rf"knockgui: {re.escape(DEMO)}: WebFig port open in [\d.]+ ms, launching .+"
     assert re.fullmatch(pattern, knockgui.tooltip(item)), knockgui.tooltip(item)
     assert _dot(client.item_properties(item)) == GREEN  # "ok"
+    [done] = wait_until(lambda: _ours(client.notifications(), DEMO), 10, "the notification of the knock")
+    assert done["body"] == knockgui.tooltip(item).removeprefix("knockgui: "), done
     _rev, last = client.layout(item)
     assert last.labels()[:4] == ["Recent", DEMO, WRONG, "---"], last.labels()
 

@@ -14,6 +14,9 @@
   ``gtk-sni-tray-standalone`` (Debian haskell-gtk-sni-tray-utils), a GTK tray bar on the display that
   registers as a StatusNotifierHost, shows the items' icons and reads their menus with libdbusmenu.
   ``SniDesktop(host=False)`` runs the watcher without a host (Qt then must not use the D-Bus tray).
+- ``SniDesktop(notifications=True)`` also runs ``dunst`` (Debian dunst), a real notification daemon on the
+  bus and display, where Qt's D-Bus tray sends ``showMessage()``; ``client.notifications()`` closes the
+  shown ones and returns dunst's history (summary, body, app name...).
 - :class:`SniClient` talks D-Bus with jeepney (keyring's own D-Bus library): the watcher's properties,
   an item's properties, its dbusmenu layout, ``AboutToShow`` and ``Event(id, "clicked")``.
 - ``close()`` stops every program it started (by process group) and removes its folder.
@@ -55,7 +58,7 @@ BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Config
 """
 
 
-def have_sni(host: bool = True) -> str:
+def have_sni(host: bool = True, notifications: bool = False) -> str:
     """'' when a private StatusNotifier desktop can be started here, else the reason it cannot."""
     reason = have_xvfb()
     if reason:
@@ -63,6 +66,8 @@ def have_sni(host: bool = True) -> str:
     tools = [("dbus-daemon", "dbus"), ("status-notifier-watcher", "haskell-status-notifier-item-utils")]
     if host:
         tools.append(("gtk-sni-tray-standalone", "haskell-gtk-sni-tray-utils"))
+    if notifications:
+        tools.append(("dunst", "dunst"))
     for tool, package in tools:
         if not shutil.which(tool):
             return f"needs '{tool}' (Debian package {package})"
@@ -214,6 +219,13 @@ class SniClient:
         (need_update,) = self.call(self.menu_path(item), item.service, MENU_IFACE, "AboutToShow", "i", (node_id,))
         return bool(need_update)
 
+    def notifications(self) -> list[dict[str, Any]]:
+        """Close dunst's shown notifications and return its history, newest first (plain values)."""
+        dunst = ("/org/freedesktop/Notifications", "org.freedesktop.Notifications", "org.dunstproject.cmd0")
+        self.call(*dunst, "NotificationCloseAll")
+        (history,) = self.call(*dunst, "NotificationListHistory")
+        return [{key: value for key, (_sig, value) in entry.items()} for entry in history]
+
     def click(self, item: Item, node_id: int) -> None:
         """``Event(id, "clicked", 0, now)``: what a host sends when a person picks a menu entry."""
         data = ("i", 0)
@@ -225,8 +237,9 @@ class SniClient:
 class SniDesktop:
     """Private bus + Xvfb + status-notifier-watcher (+ gtk-sni-tray-standalone when ``host``)."""
 
-    def __init__(self, host: bool = True) -> None:
+    def __init__(self, host: bool = True, notifications: bool = False) -> None:
         self.want_host = host
+        self.want_notifications = notifications
         self.folder = Path(tempfile.mkdtemp(prefix="knockgui-sni-"))
         self.address = ""
         self.x = XDisplay(tray=False)
@@ -234,6 +247,7 @@ class SniDesktop:
         self._bus: subprocess.Popen[bytes] | None = None
         self._watcher: subprocess.Popen[bytes] | None = None
         self._host: subprocess.Popen[bytes] | None = None
+        self._notifier: subprocess.Popen[bytes] | None = None
 
     def start(self) -> SniDesktop:
         try:
@@ -242,6 +256,9 @@ class SniDesktop:
             self.client = SniClient(self.address)
             self._watcher = self._daemon(["status-notifier-watcher"], "watcher")
             wait_until(self._watcher_answers, 10, "status-notifier-watcher answering")
+            if self.want_notifications:
+                self._notifier = self._daemon(["dunst"], "dunst")
+                wait_until(lambda: "org.freedesktop.Notifications" in self.client.names(), 10, "dunst taking its name")
             if self.want_host:
                 self.start_host()
         except BaseException:
@@ -320,10 +337,10 @@ class SniDesktop:
         if self.client is not None:
             self.client.close()
             self.client = None  # type: ignore[assignment]
-        for proc in (self._host, self._watcher, self._bus):
+        for proc in (self._notifier, self._host, self._watcher, self._bus):
             if proc is not None:
                 _stop_group(proc)
-        self._host = self._watcher = self._bus = None
+        self._notifier = self._host = self._watcher = self._bus = None
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self) -> SniDesktop:
