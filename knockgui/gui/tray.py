@@ -95,7 +95,10 @@ def notification_text(router: Router, result: object) -> tuple[str, bool]:
         latency = getattr(check, "latency_ms", None)
         text = f"{service} port open" + (f" in {_ms(latency)} ms" if latency is not None else "")
         if launched is not None:
-            text += f", launching {getattr(launched, 'label', '') or service}"
+            label = getattr(launched, "label", "") or service
+            if label.startswith("The "):  # "The browser" starts error sentences; here it is mid-sentence
+                label = "t" + label[1:]
+            text += f", launching {label}"
         return f"{router.name}: {text}", True
     if ok:
         steps = getattr(knock, "steps_sent", 0)
