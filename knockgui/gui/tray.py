@@ -185,6 +185,7 @@ class Tray(QObject):
         self._icons = {state: state_icon(state) for state in TrayState}
         self._menu_key: tuple[object, ...] | None = None  # what the menu shows now (see _current_key)
         self._knock_actions: dict[str, list[QAction]] = {}  # router id -> its menu entries
+        self._running_seen: set[str] = set()  # knocks whose first progress report came
         self._refresh = QTimer(self)  # a change seen inside a signal: refresh once the event loop is back
         self._refresh.setSingleShot(True)
         self._refresh.setInterval(0)
@@ -380,6 +381,9 @@ class Tray(QObject):
         router = self._router(key)
         if router is not None and self.state is not TrayState.BUSY:
             self._set_state(TrayState.BUSY, f"knocking on {router.name}…")
+        if router is not None and key not in self._running_seen:
+            self._running_seen.add(key)  # a knock started elsewhere (the window): disable its entries ahead
+            self.schedule_refresh()
 
     def _on_finished(self, key: str, result: object) -> None:
         router = self._router(key)
@@ -400,6 +404,7 @@ class Tray(QObject):
             self._done(key, f"{router.name}: the knock was cancelled", TrayState.IDLE)
 
     def _done(self, key: str, text: str, state: TrayState) -> None:
+        self._running_seen.discard(key)
         self.schedule_refresh()
         notify = self._wants_notification(key)
         still = [k for k in self.knocker.runner.running() if self._router(k) is not None and k != key]

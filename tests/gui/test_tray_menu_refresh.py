@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
@@ -66,4 +67,25 @@ def test_the_menu_is_kept_current_ahead_and_unchanged_when_it_opens(qtbot: QtBot
     for _ in range(5):
         tray.menu.aboutToShow.emit()
     assert len(_submenus(tray)) == 4
+    tray.icon.hide()
+
+
+def test_a_running_knock_disables_its_entries_in_place(
+    qtbot: QtBot, config_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = MainWindow(
+        make_inventory(config_dir, [(Router(name="alpha", host="127.0.0.1"), SEED)]), Settings(), config_dir
+    )
+    qtbot.addWidget(window)
+    tray = Tray(window, config_dir)
+    alpha = window.inventory.find("alpha")
+    [sub] = _shown(tray.menu)
+    entries = sub.actions()
+    assert [a.text() for a in entries] == ["Knock && connect", "Knock only"] and all(a.isEnabled() for a in entries)
+    monkeypatch.setattr(window.runner, "running", lambda: [alpha.id])
+    assert tray.refresh_menu() is False  # nothing the menu shows changed: no rebuild ...
+    assert sub.actions() == entries and not any(a.isEnabled() for a in entries)  # ... the same entries, disabled
+    monkeypatch.setattr(window.runner, "running", lambda: [])
+    tray.menu.aboutToShow.emit()
+    assert sub.actions() == entries and all(a.isEnabled() for a in entries)
     tray.icon.hide()
