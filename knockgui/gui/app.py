@@ -1,8 +1,9 @@
 """Entry point of the ``knockgui`` GUI: ``knockgui [--config-dir DIR] [--demo] [--self-test]``.
 
-``main()`` stays small: parse the flags (:func:`build_parser`, extend it there), make the
-QApplication, build the window with :func:`create_main_window`, run. Other parts (tray, single
-instance) hook in between those steps.
+``main()`` stays small: read the flags (:func:`parse_args`; declare new ones in :func:`build_parser`
+and, if a desktop start may use them, in ``parse_args``'s plain forms), make the QApplication, build the
+window with :func:`create_main_window`, run. Other parts (tray, single instance) hook in between.
+Start-up time matters here (``benchmarks/bench_gui.py``): what the first paint does not need waits for it.
 """
 
 from __future__ import annotations
