@@ -2,7 +2,9 @@
 
 A write interrupted at any point (an exception, a crash, a full disk) leaves either the old file or
 the new one, never a mix; the temporary file is removed on failure (a crash may leave one behind,
-named ``.NAME.*.tmp``, which readers ignore).
+named ``.NAME.*.tmp``, which readers ignore). On POSIX, in the main thread, Ctrl-C and SIGTERM are held
+while the file is written (a few milliseconds) and act right after: a KeyboardInterrupt could otherwise
+land between creating the temporary file and the ``try`` that removes it.
 """
 
 from __future__ import annotations
@@ -39,10 +41,33 @@ def make_folder(folder: Path, path: Path, verb: str) -> None:
         raise ConfigError(f"Could not {verb} {path} ({exc.strerror or exc}); check the folder's permissions.") from None
 
 
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM (POSIX, main thread) until the block ends; they are delivered then."""
+    import threading
+
+    if os.name != "posix" or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    import signal
+
+    held = {signal.SIGINT, signal.SIGTERM}
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
     """Replace ``path`` with ``data`` atomically. ConfigError (one sentence) on failure."""
     folder = path.parent
     make_folder(folder, path, "write")
+    with _signals_held():
+        _write_and_replace(folder, path, data, mode)
+
+
+def _write_and_replace(folder: Path, path: Path, data: bytes, mode: int) -> None:
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
