@@ -2,7 +2,8 @@
 
 Qt checks: the Qt modules the app uses import, the platform plugins are bundled (``offscreen``
 always; ``xcb``/``wayland`` on Linux, ``windows`` on Windows, ``cocoa`` on macOS), a QApplication
-starts on the selected platform and runs its event loop, and the app icon loads from the resources.
+starts on the selected platform and runs its event loop, the app icon loads from the resources, and the
+main window builds and paints (into a pixmap, with a router of its own in a temporary folder).
 
 The windowed Windows exe has no console, so the lines always go to a report file too: ``--report
 FILE``, else ``%TEMP%\\knockgui-self-test.txt`` (``$TMPDIR``/``/tmp`` elsewhere); the last line names
@@ -127,7 +128,41 @@ def qt_checks(rest: list[str]) -> list[Check]:
         return Check("icon", ok, f"{path.name} loads ({pixmap.width()}x{pixmap.height()})")
 
     checks.append(guarded("icon", icon_check))
+    checks.append(guarded("main-window", check_main_window))
     return checks
+
+
+def check_main_window() -> Check:
+    """The main window builds, with a router in its list, and paints (into a pixmap: nothing is shown);
+    in a temporary folder with an in-memory secret store, so no file or keyring of the user's is touched."""
+    import tempfile
+
+    from PySide6.QtWidgets import QApplication
+
+    from knockgui.core.model import Router
+    from knockgui.core.secrets import MemorySecretStore, RouterSecret
+    from knockgui.core.sequence import parse_sequence
+    from knockgui.core.settings import Settings
+    from knockgui.core.store import Inventory
+    from knockgui.gui.main_window import MainWindow
+
+    with tempfile.TemporaryDirectory(prefix="knockgui-self-test-") as tmp:
+        folder = Path(tmp)
+        inventory = Inventory.open(folder, MemorySecretStore())
+        inventory.add(Router(name="self-test", host="192.0.2.1"), RouterSecret(parse_sequence("1000:tcp")))
+        window = MainWindow(inventory, Settings(), folder, launch=False)
+        try:
+            image = window.grab().toImage()
+            QApplication.processEvents()
+            rows = window.proxy.rowCount()
+            title = window.view.horizontalHeader().model().headerData(0, window.view.horizontalHeader().orientation())
+        finally:
+            window.shutdown()
+            window.deleteLater()
+    ok = rows == 1 and title == "Name" and image.width() > 0
+    return Check(
+        "main-window", ok, f"the main window builds and paints ({image.width()}x{image.height()}, {rows} router)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
