@@ -1,16 +1,17 @@
 """The system tray: quick knock from a menu, the knock's state on the icon, its result as a notification.
 
 The menu always matches the inventory: the routers used most recently first (under a "Recent" heading),
-then every router by group (a submenu per group), each router a submenu with "Knock && connect" (its
-default action) and "Knock only"; then Open window and Quit. It is rebuilt when what it shows changes
-(the window's list is reloaded, a knock changes the recent list) and checked again when it opens
-(``aboutToShow``), where it is rebuilt only if something changed; a knock that runs disables that
-router's entries in place. On a StatusNotifier tray (KDE, GNOME's AppIndicator, waybar...) Qt exports
-the menu over D-Bus (dbusmenu): the host reads the layout ahead, asks ``AboutToShow`` when it opens it
-(Qt always answers "no update needed") and sends the chosen entry's id back. Rebuilding there on every
-opening gave every entry new ids, sent dozens of ``LayoutUpdated`` signals and kept each replaced
-submenu alive (QMenu.clear() deletes actions, not submenus), so the menu is kept current ahead instead,
-its ids stay stable while nothing changes, and replaced submenus are deleted.
+then every router by group (a submenu per group, its entries built when it first opens), each router a
+submenu with "Knock && connect" (its default action) and "Knock only"; then Open window and Quit
+(:mod:`knockgui.gui.tray_menu`). It is rebuilt when what it shows changes (the window's list is
+reloaded, a knock changes the recent list) and checked again when it opens (``aboutToShow``), where it
+is rebuilt only if something changed; a knock that runs disables that router's entries in place. On a
+StatusNotifier tray (KDE, GNOME's AppIndicator, waybar...) Qt exports the menu over D-Bus (dbusmenu):
+the host reads the layout ahead, asks ``AboutToShow`` when it opens a menu (Qt always answers "no
+update needed", and announces entries added meanwhile with ``LayoutUpdated``) and sends the chosen
+entry's id back. Rebuilding there on every opening gave every entry new ids, sent dozens of
+``LayoutUpdated`` signals and kept each replaced submenu alive, so the menu is kept current ahead
+instead, its ids stay stable while nothing changes, and replaced submenus are deleted.
 
 A knock from the tray (or from a second start, a link) runs through the main window's own path,
 ``window.start_knock(router, launch)`` and its worker pool, so the window's Result column shows it
@@ -33,22 +34,16 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 from knockgui import APP_NAME
-from knockgui.core.model import Router, Service
+from knockgui.core.model import Router
+from knockgui.gui.tray_menu import SERVICE_LABELS, TrayMenu, first_menu_action
 from knockgui.gui.tray_presence import NO_TRAY_MESSAGE, install_no_tray_notice, tray_available
 
 RECENT_FILE = "recent.json"
 RECENT_MAX = 5
-SERVICE_LABELS = {
-    Service.WINBOX: "Winbox",
-    Service.SSH: "SSH",
-    Service.TELNET: "telnet",
-    Service.WEBFIG: "WebFig",
-    Service.CUSTOM: "service",
-}
 
 
 class TrayState(Enum):
@@ -182,19 +177,19 @@ class Tray(QObject):
         self.state = TrayState.IDLE
         self.last_message = ""
         self._notify: set[str] = set()
-        self._icons = {state: state_icon(state) for state in TrayState}
-        self._menu_key: tuple[object, ...] | None = None  # what the menu shows now (see _current_key)
-        self._knock_actions: dict[str, list[QAction]] = {}  # router id -> its menu entries
+        self._icons: dict[TrayState, QIcon] = {}  # painted when first shown (see _icon)
         self._running_seen: set[str] = set()  # knocks whose first progress report came
         self._refresh = QTimer(self)  # a change seen inside a signal: refresh once the event loop is back
         self._refresh.setSingleShot(True)
         self._refresh.setInterval(0)
         self._refresh.timeout.connect(self.refresh_menu)
 
-        self.menu = QMenu()
-        self.menu.setObjectName("trayMenu")
+        self.menus = TrayMenu(
+            self.routers, self.recent.pick, self.knocker.runner, self.knock, self.show_window, self.quit
+        )
+        self.menu = self.menus.menu
         self.menu.aboutToShow.connect(self.refresh_menu)
-        self.icon = QSystemTrayIcon(self._icons[TrayState.IDLE], self)
+        self.icon = QSystemTrayIcon(self._icon(TrayState.IDLE), self)
         self.icon.setToolTip(APP_NAME)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._on_activated)
@@ -210,11 +205,18 @@ class Tray(QObject):
             signal = getattr(model, name, None)
             if signal is not None:
                 signal.connect(self.schedule_refresh)
-        window.installEventFilter(self)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)  # to see a Quit request (SIGTERM, logout) before it closes the window
         self.rebuild_menu()
+        window.installEventFilter(self)
+        self._app = QApplication.instance()
+        if self._app is not None:
+            # To see a Quit request (SIGTERM, logout) before it closes the window. This filter sees every
+            # event of the application, so it answers the others at once (see eventFilter).
+            self._app.installEventFilter(self)
+
+    def _icon(self, state: TrayState) -> QIcon:
+        if state not in self._icons:
+            self._icons[state] = state_icon(state)
+        return self._icons[state]
 
     # --- visibility ----------------------------------------------------------------------------
     def show(self) -> None:
@@ -247,25 +249,21 @@ class Tray(QObject):
         A quit of the application (``QApplication.quit()`` from SIGTERM, logout, Quit) first closes every
         window and gives up if one refuses: so once a Quit event is seen, closing is let through.
         """
-        if event.type() == QEvent.Type.Quit and watched is QApplication.instance():
-            self.quitting = True
+        if watched is self._app:  # identity first: reading event.type() costs more, for every event
+            if event.type() == QEvent.Type.Quit:
+                self.quitting = True
             return False
-        if watched is self.window and event.type() == QEvent.Type.Close and not self.quitting:
+        if watched is self.window and not self.quitting and event.type() == QEvent.Type.Close:
             settings = getattr(self.knocker, "settings", None)
             if getattr(settings, "close_to_tray", False) and self.icon.isVisible():
                 event.ignore()
                 self.window.hide()
                 return True
-        return super().eventFilter(watched, event)
+        return False
 
     # --- menu ----------------------------------------------------------------------------------
     def routers(self) -> list[Router]:
         return list(self.knocker.inventory.routers)
-
-    def _current_key(self, routers: list[Router]) -> tuple[object, ...]:
-        """Everything the menu shows, except which knocks run (updated in place)."""
-        shown = tuple((r.id, r.name, r.group, r.host, r.service, r.service_port) for r in routers)
-        return shown, tuple(r.id for r in self.recent.pick(routers))
 
     def schedule_refresh(self, *_args: object) -> None:
         """Refresh the menu once control is back in the event loop (never inside one of its own signals)."""
@@ -278,78 +276,11 @@ class Tray(QObject):
         read the menu ahead has the current one, with the same ids while nothing changed.
         """
         self._refresh.stop()
-        if self._menu_key != self._current_key(self.routers()):
-            self.rebuild_menu()
-            return True
-        self._sync_enabled()
-        return False
-
-    def _sync_enabled(self) -> None:
-        running = set(self.knocker.runner.running())
-        for router_id, actions in self._knock_actions.items():
-            enabled = router_id not in running
-            for action in actions:
-                if action.isEnabled() != enabled:
-                    action.setEnabled(enabled)
+        return self.menus.refresh()
 
     def rebuild_menu(self) -> None:
         """Recent routers, then routers by group, then Open window and Quit (see :meth:`refresh_menu`)."""
-        menu = self.menu
-        replaced = [a.menu() for a in menu.actions() if isinstance(a.menu(), QMenu)]
-        menu.clear()  # deletes the menu's own actions, not its submenus:
-        for sub in replaced:
-            sub.deleteLater()  # (each would stay exported over dbusmenu, with its entries, for ever)
-        self._knock_actions = {}
-        routers = self.routers()
-        self._menu_key = self._current_key(routers)
-        recent = self.recent.pick(routers)
-        if recent:
-            # A heading as a disabled entry, not addSection(): dbusmenu has no section titles, so a section
-            # reached a StatusNotifier host as a bare separator at the top of the menu.
-            heading = menu.addAction("Recent")
-            heading.setObjectName("recentHeading")
-            heading.setEnabled(False)
-            for router in recent:
-                self._router_menu(menu, router)
-            menu.addSeparator()
-        groups: dict[str, list[Router]] = {}
-        for router in routers:
-            groups.setdefault(router.group, []).append(router)
-        for group in sorted(g for g in groups if g):
-            sub = menu.addMenu(group)
-            sub.setObjectName(f"group:{group}")
-            for router in sorted(groups[group], key=lambda r: r.name.casefold()):
-                self._router_menu(sub, router)
-        for router in sorted(groups.get("", []), key=lambda r: r.name.casefold()):
-            self._router_menu(menu, router)
-        if not routers:
-            empty = menu.addAction("No routers yet: add one in the window")
-            empty.setEnabled(False)
-        menu.addSeparator()
-        open_window = menu.addAction("Open window")
-        open_window.setObjectName("openWindow")
-        open_window.triggered.connect(self.show_window)
-        quit_action = menu.addAction("Quit")
-        quit_action.setObjectName("quit")
-        quit_action.triggered.connect(self.quit)
-
-    def _router_menu(self, parent: QMenu, router: Router) -> QMenu:
-        sub = parent.addMenu(router.name.replace("&", "&&"))
-        sub.setObjectName(f"router:{router.id}")
-        sub.setToolTip(f"{router.host} ({SERVICE_LABELS.get(router.service, 'service')} port {router.service_port})")
-        running = self.knocker.runner.is_running(router.id)
-        connect = QAction("Knock && connect", sub)
-        connect.setObjectName("connect")
-        connect.triggered.connect(lambda _=False, rid=router.id: self.knock(rid, launch=True))
-        only = QAction("Knock only", sub)
-        only.setObjectName("knock_only")
-        only.triggered.connect(lambda _=False, rid=router.id: self.knock(rid, launch=False))
-        for action in (connect, only):
-            action.setEnabled(not running)
-            sub.addAction(action)
-        self._knock_actions.setdefault(router.id, []).extend((connect, only))
-        sub.setDefaultAction(connect)
-        return sub
+        self.menus.rebuild()
 
     # --- knocking ------------------------------------------------------------------------------
     def knock(self, router_id: str, launch: bool = True) -> bool:
@@ -418,21 +349,8 @@ class Tray(QObject):
 
     def _set_state(self, state: TrayState, text: str) -> None:
         self.state = state
-        self.icon.setIcon(self._icons[state])
+        self.icon.setIcon(self._icon(state))
         self.icon.setToolTip(f"{APP_NAME}: {text}" if text else APP_NAME)
-
-
-def first_menu_action(menu: QMenu, object_name: str) -> QAction | None:
-    """The first action (searching submenus) whose objectName is ``object_name`` (tests, accessibility)."""
-    for action in menu.actions():
-        if action.objectName() == object_name:
-            return action
-        sub = action.menu()
-        if isinstance(sub, QMenu):
-            found = first_menu_action(sub, object_name)
-            if found is not None:
-                return found
-    return None
 
 
 __all__ = [

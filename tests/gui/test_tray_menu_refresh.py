@@ -40,6 +40,16 @@ def _shown(menu: QMenu) -> list[QMenu]:
     return out
 
 
+def _group(tray: Tray, name: str) -> QMenu:
+    """The group's submenu in the menu as it is now (a replaced one may still wait for its deletion)."""
+    [menu] = [
+        a.menu()
+        for a in tray.menu.actions()
+        if isinstance(a.menu(), QMenu) and a.menu().objectName() == f"group:{name}"
+    ]
+    return menu
+
+
 def test_the_menu_is_kept_current_ahead_and_unchanged_when_it_opens(qtbot: QtBot, config_dir: Path) -> None:
     routers = [
         (Router(name="alpha", host="192.0.2.1", group="north"), SEED),
@@ -49,6 +59,7 @@ def test_the_menu_is_kept_current_ahead_and_unchanged_when_it_opens(qtbot: QtBot
     qtbot.addWidget(window)
     tray = Tray(window, config_dir)
     before = tray.menu.actions()
+    _group(tray, "north").aboutToShow.emit()  # its entries are built when it first opens
     subs = _submenus(tray)
     assert sorted(map(id, subs)) == sorted(map(id, _shown(tray.menu))) and len(subs) == 3  # north, alpha, zulu
     # Opening it with nothing changed: no rebuild, the very same entries.
@@ -59,7 +70,10 @@ def test_the_menu_is_kept_current_ahead_and_unchanged_when_it_opens(qtbot: QtBot
     window.inventory.add(Router(name="bravo", host="192.0.2.3", group="north"), RouterSecret(parse_sequence(SEED)))
     window.refresh()
     bravo = f"router:{window.inventory.find('bravo').id}"
-    qtbot.waitUntil(lambda: bravo in [sub.objectName() for sub in _shown(tray.menu)])
+    qtbot.waitUntil(lambda: tray.menu.actions() != before)
+    assert bravo not in [sub.objectName() for sub in _shown(tray.menu)]  # a new, unopened north
+    _group(tray, "north").aboutToShow.emit()
+    assert bravo in [sub.objectName() for sub in _shown(tray.menu)]
     # ... and the replaced submenus are gone (QMenu.clear() leaves them; each stayed exported over D-Bus).
     subs = _submenus(tray)
     assert sorted(map(id, subs)) == sorted(map(id, _shown(tray.menu))) and len(subs) == 4

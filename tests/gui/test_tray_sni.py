@@ -22,7 +22,7 @@ import pytest
 
 from tests.conftest import need
 from tests.testbed import recorder
-from tests.testbed.sni import Item, MenuNode, SniDesktop, close_window, have_sni, wait_until
+from tests.testbed.sni import Item, MenuNode, SniClient, SniDesktop, close_window, have_sni, wait_until
 
 pytestmark = [pytest.mark.xvfb, pytest.mark.slow]
 WINDOW = r"^knockgui demo — "
@@ -82,6 +82,17 @@ def _ids(root: MenuNode) -> list[int]:
     return [node.id for node in root.walk()]
 
 
+def _open(client: SniClient, item: Item, *labels: str) -> MenuNode:
+    """Follow ``labels`` down the menu as a host does: AboutToShow on each submenu, then the layout again."""
+    _rev, root = client.layout(item)
+    for depth in range(1, len(labels) + 1):
+        node = root.find(*labels[:depth])
+        if node.props.get("children-display") == "submenu":
+            client.about_to_show(item, node.id)
+            _rev, root = client.layout(item)
+    return root.find(*labels)
+
+
 def _dot(props: dict[str, object]) -> tuple[int, int, int, int]:
     """(A, R, G, B) at the middle of the state dot of the 64 px IconPixmap (ARGB32, network byte order)."""
     pixmaps = props["IconPixmap"]
@@ -131,11 +142,24 @@ def test_the_item_registers_with_sensible_properties_and_its_menu_lists_the_rout
     assert props["Menu"] == client.menu_path(item)
     _revision, root = client.layout(item)
     assert root.labels() == ["Branches", "Core", "Demo", "Lab", "---", "Open window", "Quit"]
-    assert root.find("Demo").labels() == [DEMO, WRONG]
-    assert root.find("Branches").labels() == ["Branch office gateway", "Warehouse AP"]
+    # A group's entries are built when it first opens: until then it is exported as an empty submenu ...
+    demo = root.find("Demo")
+    assert demo.props.get("children-display") == "submenu" and demo.children == ()
+    # ... and the host's AboutToShow on it (what libdbusmenu sends as it opens it) fills it; the host learns
+    # of the new entries by the LayoutUpdated signal that follows (the bar test below shows them in GTK).
+    updates = client.layout_updates(item, lambda: client.about_to_show(item, demo.id))
+    assert updates, "no LayoutUpdated after the group was filled"
+    _rev, root = client.layout(item)
+    assert root.find("Demo").id == demo.id and root.find("Demo").labels() == [DEMO, WRONG]
     assert root.find("Demo", DEMO).labels() == ["Knock & connect", "Knock only"]
     assert root.find("Demo", DEMO).props.get("children-display") == "submenu"
-    assert all(n.props.get("enabled", True) for n in root.walk())
+    assert root.find("Branches").children == ()  # the groups not opened stay empty
+    assert _open(client, item, "Branches").labels() == ["Branch office gateway", "Warehouse AP"]
+    _rev, again = client.layout(item)
+    assert all(n.props.get("enabled", True) for n in again.walk())
+    # Opening a filled group again changes nothing: the ids the host holds stay valid.
+    client.about_to_show(item, demo.id)
+    assert _ids(client.layout(item)[1]) == _ids(again)
     # The item is knockgui's own (the owner of the bus name the watcher lists is the program started).
     assert client.pid_of(item.service) == knockgui.proc.pid
 
@@ -151,7 +175,7 @@ def test_a_menu_entry_clicked_over_dbusmenu_knocks_and_the_menu_stays_current(kn
     assert _ids(again) == _ids(root) and again.labels() == root.labels()
     # Knock only on the demo router with its steps swapped: the port stays shut, the tooltip says why, the
     # icon shows the red dot, nothing is opened.
-    client.click(item, root.find("Demo", WRONG, "Knock only").id)
+    client.click(item, _open(client, item, "Demo", WRONG, "Knock only").id)
     wait_until(lambda: _dot(client.item_properties(item)) in (RED, GREEN), 15, "a red or green dot")
     assert _dot(client.item_properties(item)) == RED  # "failed"
     tooltip = knockgui.tooltip(item)
@@ -168,7 +192,7 @@ def test_a_menu_entry_clicked_over_dbusmenu_knocks_and_the_menu_stays_current(kn
     assert now.labels()[3:] == root.labels()
     # A person picks Demo > Demo router > Knock & connect: the demo router is knocked, its port opens and
     # the browser opener is started on the demo's page.
-    client.click(item, now.find("Demo", DEMO, "Knock & connect").id)
+    client.click(item, _open(client, item, "Demo", DEMO, "Knock & connect").id)
     wait_until(knockgui.opened, 15, "xdg-open being started")
     [[url]] = knockgui.opened()
     assert "knockgui demo" in _http_get(url).lower()  # the loopback router serves only a source that knocked

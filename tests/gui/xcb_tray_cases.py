@@ -15,7 +15,8 @@ import re
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, QTimer
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QMenu, QSystemTrayIcon, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -54,16 +55,34 @@ def _titles(menu: QMenu) -> list[str]:
     return [a.text() for a in menu.actions() if a.text() or a.menu()]
 
 
-def _router_menu(menu: QMenu, router: Router) -> QMenu:
-    for action in menu.actions():
-        sub = action.menu()
-        if isinstance(sub, QMenu) and sub.objectName() == f"router:{router.id}":
-            return sub
-        if isinstance(sub, QMenu) and sub.objectName().startswith("group:"):
-            for inner in sub.actions():
-                found = inner.menu()
-                if isinstance(found, QMenu) and found.objectName() == f"router:{router.id}":
-                    return found
+def _open_group(qtbot: QtBot, tray: Tray, group: str) -> QMenu:
+    """Open the tray menu, go to the group's entry and press Right (Qt opens its submenu), then close both.
+
+    The group's router entries are built when its submenu first opens (aboutToShow): this is the way a
+    person gets them.
+    """
+    tray.menu.popup(QPoint(20, 20))
+    qtbot.waitUntil(tray.menu.isVisible, timeout=5000)
+    [action] = [a for a in tray.menu.actions() if a.menu() is not None and a.menu().objectName() == f"group:{group}"]
+    sub = action.menu()
+    assert isinstance(sub, QMenu)
+    tray.menu.setActiveAction(action)
+    QTest.keyClick(tray.menu, Qt.Key.Key_Right)
+    qtbot.waitUntil(sub.isVisible, timeout=5000)
+    assert sub.actions(), f"the {group} submenu opened empty"
+    sub.hide()
+    tray.menu.hide()
+    return sub
+
+
+def _router_menu(qtbot: QtBot, tray: Tray, router: Router) -> QMenu:
+    """The router's submenu: at the top level (recent, ungrouped), or in its group's, opened for real."""
+    menus = [tray.menu, _open_group(qtbot, tray, router.group)] if router.group else [tray.menu]
+    for menu in menus:
+        for action in menu.actions():
+            sub = action.menu()
+            if isinstance(sub, QMenu) and sub.objectName() == f"router:{router.id}":
+                return sub
     raise AssertionError(f"{router.name} is not in the tray menu")
 
 
@@ -110,14 +129,12 @@ def test_with_tray_the_icon_docks_and_the_menu_follows_the_inventory(
     menu = _open_menu(qtbot, tray)
     assert _titles(menu) == ["north", "south", "Zulu", "Open window", "Quit"]
     alpha = window.inventory.find("alpha")
-    sub = _router_menu(menu, alpha)
+    sub = _router_menu(qtbot, tray, alpha)
     assert [a.text() for a in sub.actions()] == ["Knock && connect", "Knock only"]
     assert sub.defaultAction() is sub.actions()[0]
     # A router added elsewhere appears the next time the menu opens.
     window.inventory.add(Router(name="charlie", host="127.0.0.4", group="north"), RouterSecret(parse_sequence(SEED)))
-    menu = _open_menu(qtbot, tray)
-    north = next(a.menu() for a in menu.actions() if a.text() == "north")
-    assert isinstance(north, QMenu)
+    north = _open_group(qtbot, tray, "north")
     assert _titles(north) == ["alpha", "charlie"]
     tray.icon.hide()
 
@@ -139,7 +156,7 @@ def test_with_tray_knock_and_connect_knocks_the_namespace_router_and_notifies(
     assert not seed_router.is_open(8291)
     menu = _open_menu(qtbot, tray)
     assert "Recent" not in _titles(menu)
-    _router_menu(menu, office).defaultAction().trigger()
+    _router_menu(qtbot, tray, office).defaultAction().trigger()
     assert tray.state is TrayState.BUSY and "knocking on MikroTik-Office" in tray.icon.toolTip()
     qtbot.waitUntil(lambda: len(recorder.records(records)) == 1, timeout=15000)
     qtbot.waitUntil(lambda: tray.state is TrayState.OK, timeout=5000)
@@ -157,7 +174,7 @@ def test_with_tray_knock_and_connect_knocks_the_namespace_router_and_notifies(
     titles = _titles(menu)
     assert titles[:2] == ["Recent", "MikroTik-Office"]
     # Knock only: no second launch; the notification has no "launching".
-    only = first_menu_action(_router_menu(menu, office), "knock_only")
+    only = first_menu_action(_router_menu(qtbot, tray, office), "knock_only")
     assert only is not None
     only.trigger()
     qtbot.waitUntil(lambda: tray.state is not TrayState.BUSY, timeout=15000)
@@ -165,7 +182,8 @@ def test_with_tray_knock_and_connect_knocks_the_namespace_router_and_notifies(
     assert len(recorder.records(records)) == 1
     # A port that stays shut: the failure sentence, a failed icon, nothing launched.
     other = window.inventory.find("Other")
-    _router_menu(_open_menu(qtbot, tray), other).defaultAction().trigger()
+    _open_menu(qtbot, tray)
+    _router_menu(qtbot, tray, other).defaultAction().trigger()
     qtbot.waitUntil(lambda: tray.state is TrayState.FAILED, timeout=15000)
     assert tray.last_message.startswith("Other: Winbox was not started. Port 8299"), tray.last_message
     assert "knockgui: Other: Winbox was not started." in tray.icon.toolTip()

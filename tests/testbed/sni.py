@@ -18,7 +18,8 @@
   bus and display, where Qt's D-Bus tray sends ``showMessage()``; ``client.notifications()`` closes the
   shown ones and returns dunst's history (summary, body, app name...).
 - :class:`SniClient` talks D-Bus with jeepney (keyring's own D-Bus library): the watcher's properties,
-  an item's properties, its dbusmenu layout, ``AboutToShow`` and ``Event(id, "clicked")``.
+  an item's properties, its dbusmenu layout, ``AboutToShow``, the ``LayoutUpdated`` signals an action
+  causes, and ``Event(id, "clicked")``.
 - ``close()`` stops every program it started (by process group) and removes its folder.
 """
 
@@ -218,6 +219,31 @@ class SniClient:
     def about_to_show(self, item: Item, node_id: int = 0) -> bool:
         (need_update,) = self.call(self.menu_path(item), item.service, MENU_IFACE, "AboutToShow", "i", (node_id,))
         return bool(need_update)
+
+    def layout_updates(self, item: Item, action: Callable[[], object], wait: float = 1.0) -> list[tuple[int, int]]:
+        """Run ``action()`` and return the item menu's ``LayoutUpdated(revision, parent id)`` signals that it
+        caused (those that came within ``wait`` seconds after it)."""
+        from jeepney import MatchRule, message_bus
+        from jeepney.io.blocking import Proxy
+
+        rule = MatchRule(type="signal", sender=item.service, interface=MENU_IFACE, member="LayoutUpdated")
+        bus = Proxy(message_bus, self.conn)
+        bus.AddMatch(rule)
+        try:
+            with self.conn.filter(rule) as queue:
+                action()
+                seen: list[tuple[int, int]] = []
+                deadline = time.monotonic() + wait
+                while (left := deadline - time.monotonic()) > 0:
+                    try:
+                        signal = self.conn.recv_until_filtered(queue, timeout=left)
+                    except TimeoutError:
+                        break
+                    revision, parent = signal.body
+                    seen.append((int(revision), int(parent)))
+                return seen
+        finally:
+            bus.RemoveMatch(rule)
 
     def notifications(self) -> list[dict[str, Any]]:
         """Close dunst's shown notifications and return its history, newest first (plain values)."""
