@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
@@ -40,7 +41,10 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 from knockgui import APP_NAME
 from knockgui.core.model import Router
 from knockgui.gui.tray_menu import SERVICE_LABELS, TrayMenu, first_menu_action
-from knockgui.gui.tray_presence import NO_TRAY_MESSAGE, install_no_tray_notice, tray_available
+from knockgui.gui.tray_presence import NO_TRAY_MESSAGE, install_no_tray_notice, status_notifier_host, tray_available
+
+if TYPE_CHECKING:
+    from knockgui.gui.notify import ClickableNotifications
 
 RECENT_FILE = "recent.json"
 RECENT_MAX = 5
@@ -177,6 +181,8 @@ class Tray(QObject):
         self.state = TrayState.IDLE
         self.last_message = ""
         self._notify: set[str] = set()
+        self._clickable: ClickableNotifications | None = None
+        self._clickable_checked = False
         self._icons: dict[TrayState, QIcon] = {}  # painted when first shown (see _icon)
         self._running_seen: set[str] = set()  # knocks whose first progress report came
         self._refresh = QTimer(self)  # a change seen inside a signal: refresh once the event loop is back
@@ -342,10 +348,29 @@ class Tray(QObject):
         self._set_state(TrayState.BUSY if still else state, text)
         if notify:
             self.last_message = text
-            kind = QSystemTrayIcon.MessageIcon
-            icon = kind.Information if state is not TrayState.FAILED else kind.Warning
             if self.icon.isVisible():
-                self.icon.showMessage(APP_NAME, text, icon, 8000)
+                self._show_message(text, warning=state is TrayState.FAILED)
+
+    def _show_message(self, text: str, warning: bool) -> None:
+        """The notification; a click on it shows the window (on StatusNotifier desktops: see gui/notify.py)."""
+        clickable = self._clickable_notifications()
+        if clickable is not None and clickable.notify(APP_NAME, APP_NAME, text, warning=warning):
+            return
+        kind = QSystemTrayIcon.MessageIcon
+        self.icon.showMessage(APP_NAME, text, kind.Warning if warning else kind.Information, 8000)
+
+    def _clickable_notifications(self) -> ClickableNotifications | None:
+        """Where Qt's tray is its D-Bus one (a StatusNotifier watcher on the session bus), notifications of
+        our own with a click action; elsewhere (XEmbed, Windows, macOS) Qt's, whose click Qt reports."""
+        if not self._clickable_checked:
+            self._clickable_checked = True
+            if sys.platform not in ("win32", "darwin") and status_notifier_host() is not None:
+                from knockgui.gui.notify import ClickableNotifications
+
+                self._clickable = ClickableNotifications.open(self)
+                if self._clickable is not None:
+                    self._clickable.clicked.connect(self.show_window)
+        return self._clickable
 
     def _set_state(self, state: TrayState, text: str) -> None:
         self.state = state

@@ -206,6 +206,22 @@ def test_a_menu_entry_clicked_over_dbusmenu_knocks_and_the_menu_stays_current(kn
     assert last.labels()[:4] == ["Recent", DEMO, WRONG, "---"], last.labels()
 
 
+def test_clicking_the_result_notification_shows_the_window(knockgui: Knockgui) -> None:
+    """Qt's D-Bus tray sends its notifications without actions (a click did nothing); knockgui's have one."""
+    desk, client = knockgui.desk, knockgui.desk.client
+    item = knockgui.item()
+    client.notifications()  # close what earlier tests left on screen
+    client.call(item.path, item.service, "org.kde.StatusNotifierItem", "Activate", "ii", (0, 0))
+    assert desk.x.wait_no_window(WINDOW)  # in the tray now
+    client.click(item, _open(client, item, "Demo", WRONG, "Knock only").id)
+    wait_until(lambda: client.notifications_shown() == 1, 15, "the knock's notification on screen")
+    client.click_notification()
+    desk.x.wait_window(WINDOW)  # a click on the notification brought the window back
+    shown = _ours(client.notifications(), WRONG)[0]  # the newest (dunst's history is the module's)
+    assert (shown["appname"], shown["summary"]) == ("knockgui", "knockgui")
+    assert shown["body"] == knockgui.tooltip(item).removeprefix("knockgui: ")
+
+
 def test_a_person_picks_entries_in_the_real_tray_bar(tmp_path: Path) -> None:
     """Right-click on knockgui's icon in gtk-sni-tray's bar, arrows and Return in its (libdbusmenu) menu."""
     need(have_sni())

@@ -16,7 +16,8 @@
   ``SniDesktop(host=False)`` runs the watcher without a host (Qt then must not use the D-Bus tray).
 - ``SniDesktop(notifications=True)`` also runs ``dunst`` (Debian dunst), a real notification daemon on the
   bus and display, where Qt's D-Bus tray sends ``showMessage()``; ``client.notifications()`` closes the
-  shown ones and returns dunst's history (summary, body, app name...).
+  shown ones and returns dunst's history (summary, body, app name...); ``client.click_notification()``
+  clicks the newest shown one (its default action, as ``dunstctl action``).
 - :class:`SniClient` talks D-Bus with jeepney (keyring's own D-Bus library): the watcher's properties,
   an item's properties, its dbusmenu layout, ``AboutToShow``, the ``LayoutUpdated`` signals an action
   causes, and ``Event(id, "clicked")``.
@@ -251,6 +252,18 @@ class SniClient:
         self.call(*dunst, "NotificationCloseAll")
         (history,) = self.call(*dunst, "NotificationListHistory")
         return [{key: value for key, (_sig, value) in entry.items()} for entry in history]
+
+    def notifications_shown(self) -> int:
+        """How many notifications dunst shows now."""
+        dunst = ("/org/freedesktop/Notifications", "org.freedesktop.Notifications", "org.freedesktop.DBus.Properties")
+        ((_sig, count),) = self.call(*dunst, "Get", "ss", ("org.dunstproject.cmd0", "displayedLength"))
+        return int(count)
+
+    def click_notification(self, position: int = 0) -> None:
+        """A click on dunst's shown notification at ``position`` (0: the newest): its default action
+        (``dunstctl action``); dunst then sends ``ActionInvoked(id, "default")`` to the program."""
+        dunst = ("/org/freedesktop/Notifications", "org.freedesktop.Notifications", "org.dunstproject.cmd0")
+        self.call(*dunst, "NotificationAction", "u", (position,))
 
     def click(self, item: Item, node_id: int) -> None:
         """``Event(id, "clicked", 0, now)``: what a host sends when a person picks a menu entry."""
