@@ -162,8 +162,9 @@ class QuickAccess:
 def attach(app: QCoreApplication, window: Any, config_dir: Path | None, claimed: Claim) -> QuickAccess:
     """Tray, instance server, first show and the first request (see the module docstring).
 
-    A window that is shown comes first: the tray (its icon, and a menu of every router: ~120 ms with
-    1,000 routers on X11), the instance server and the first request follow once it is painted.
+    A window that is shown comes first: the tray (its icon and menu, with the D-Bus look-ups and the
+    first icon painting: ~30 ms on X11), the instance server and the first request follow once it is
+    painted.
     Started minimised, the tray comes first, since it decides whether the window shows at all.
     """
     quick = QuickAccess(window, None, claimed.instance)
