@@ -29,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.timing import gui_session  # noqa: E402
 from tests.testbed.first_paint import catch_first_paint  # noqa: E402
 
 CHILD_START = """
@@ -85,23 +86,10 @@ def startup_ms(kind: str, folder: Path, env: dict[str, str], prefix: list[str]) 
 def bench_startup(runs: int, where: str) -> None:
     """``where``: "offscreen" (Qt's offscreen platform), or "x11" (a private Xvfb display with trayer as
     the tray host, each run in its own D-Bus session: what a Linux desktop user gets)."""
-    from tests.testbed.display import XDisplay, have_tray_host
-
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env.update(PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
-    prefix: list[str] = []
-    display: XDisplay | None = None
-    if where == "x11":
-        missing = have_tray_host()
-        if missing:
-            print(f"start-up on X11 with a tray: not measured ({missing})")
+    with gui_session(where) as session:
+        if session is None:
             return
-        display = XDisplay(tray=True).start()
-        env.update(display.env())
-        prefix = ["dbus-run-session", "--"]
-    else:
-        env["QT_QPA_PLATFORM"] = "offscreen"
-    try:
+        env, prefix = session
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             env["HOME"] = tmp
@@ -113,9 +101,6 @@ def bench_startup(runs: int, where: str) -> None:
             for _ in range(runs):  # interleaved: a change in the machine's load affects both alike
                 bare.append(startup_ms("bare", folder, env, prefix))
                 app.append(startup_ms("knockgui", folder, env, prefix))
-    finally:
-        if display is not None:
-            display.close()
     b, a = statistics.median(bare), statistics.median(app)
     print(
         f"start-up to first paint ({where}), median of {runs}: bare PySide6 window {b:.0f} ms, "

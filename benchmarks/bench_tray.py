@@ -37,6 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.timing import gui_session  # noqa: E402
+
 ROUTERS = 1000
 GROUPS = 40
 GOAL = 3.0
@@ -130,23 +132,10 @@ def sample(kind: str, folder: Path, env: dict[str, str], prefix: list[str]) -> l
 
 
 def bench(runs: int, where: str) -> None:
-    from tests.testbed.display import XDisplay, have_tray_host
-
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env.update(PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
-    prefix: list[str] = []
-    display: XDisplay | None = None
-    if where == "x11":
-        missing = have_tray_host()
-        if missing:
-            print(f"tray on X11: not measured ({missing})")
+    with gui_session(where) as session:
+        if session is None:
             return
-        display = XDisplay(tray=True).start()
-        env.update(display.env())
-        prefix = ["dbus-run-session", "--"]  # no StatusNotifier watcher there: Qt docks in trayer (XEmbed)
-    else:
-        env["QT_QPA_PLATFORM"] = "offscreen"
-    try:
+        env, prefix = session
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             env["HOME"] = tmp
@@ -158,9 +147,6 @@ def bench(runs: int, where: str) -> None:
             for _ in range(runs):  # interleaved: a change in the machine's load affects both alike
                 base.append(sample("baseline", folder, env, prefix)[0])
                 ours.append(sample("knockgui", folder, env, prefix))
-    finally:
-        if display is not None:
-            display.close()
     created, opened, rebuilt = ([run[i] for run in ours] for i in range(3))
     b, a = statistics.median(base), statistics.median(created)
     print(

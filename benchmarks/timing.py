@@ -1,9 +1,11 @@
-"""What the benchmarks share: the best (fastest) of several timed runs."""
+"""What the benchmarks share: the best (fastest) of several timed runs, and the GUI children's session."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 
 def best(fn: Callable[[], object], runs: int) -> float:
@@ -14,3 +16,30 @@ def best(fn: Callable[[], object], runs: int) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+@contextlib.contextmanager
+def gui_session(where: str) -> Iterator[tuple[dict[str, str], list[str]] | None]:
+    """The environment and command prefix for timing GUI child processes: ``where`` is "offscreen" (Qt's
+    offscreen platform) or "x11" (a private Xvfb display with trayer as the tray host, each child in its
+    own D-Bus session, as on a Linux desktop). Bytecode stays cached (PYTHONDONTWRITEBYTECODE dropped)
+    and the keyring is the fail backend. Yields None when X11 cannot be had here (the reason is printed)."""
+    from tests.testbed.display import XDisplay, have_tray_host
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    if where != "x11":
+        env["QT_QPA_PLATFORM"] = "offscreen"
+        yield env, []
+        return
+    missing = have_tray_host()
+    if missing:
+        print(f"{where}: not measured ({missing})")
+        yield None
+        return
+    display = XDisplay(tray=True).start()
+    try:
+        env.update(display.env())
+        yield env, ["dbus-run-session", "--"]  # no StatusNotifier watcher there: Qt docks in trayer (XEmbed)
+    finally:
+        display.close()
