@@ -201,8 +201,9 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from knockgui.gui import errors
+    from knockgui.gui.application import KnockguiApplication  # tells the tray of a quit (SIGTERM, logout)
 
-    app = QApplication.instance() or QApplication([APP_NAME, *args_list])
+    app = QApplication.instance() or KnockguiApplication([APP_NAME, *args_list])
     app.setApplicationName(APP_NAME)
     from PySide6.QtGui import QIcon
 
