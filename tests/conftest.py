@@ -25,6 +25,14 @@ if not os.environ.get("KNOCKGUI_TEST_DISPLAY"):
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 
+@pytest.fixture(scope="session")
+def qapp_cls() -> type:
+    """pytest-qt's QApplication is knockgui's, as in the program (the tray needs its ``quit_requested``)."""
+    from knockgui.gui.application import KnockguiApplication
+
+    return KnockguiApplication
+
+
 def need(reason: str) -> None:
     """Skip (or, under CI, fail) when ``reason`` is non-empty."""
     if not reason:
