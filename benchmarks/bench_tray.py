@@ -46,15 +46,16 @@ CHILD = r"""
 import os, sys, time
 from pathlib import Path
 from PySide6.QtGui import QIcon, QPixmap
-from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from knockgui.core.secrets import MemorySecretStore
 from knockgui.core.settings import Settings
 from knockgui.core.store import Inventory
+from knockgui.gui.application import KnockguiApplication
 from knockgui.gui.main_window import MainWindow
 from knockgui.gui.tray import Tray
 
 kind, folder = sys.argv[1], Path(sys.argv[2])
-app = QApplication([])
+app = KnockguiApplication([])
 window = MainWindow(Inventory.open(folder, MemorySecretStore()), Settings(), folder)
 window.show()
 deadline = time.monotonic() + 2

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 from knockgui import APP_NAME
 from knockgui.core.model import Router
+from knockgui.gui.application import KnockguiApplication
 from knockgui.gui.tray_menu import SERVICE_LABELS, TrayMenu, first_menu_action
 from knockgui.gui.tray_presence import NO_TRAY_MESSAGE, install_no_tray_notice, status_notifier_host, tray_available
 
@@ -172,6 +173,9 @@ class Tray(QObject):
         on_quit: Callable[[], None] | None = None,
         parent: QObject | None = None,
     ) -> None:
+        app = QApplication.instance()
+        if not isinstance(app, KnockguiApplication):  # a programming error: knockgui.gui.app.main makes one
+            raise TypeError("knockgui's tray needs a KnockguiApplication (knockgui.gui.application) to see quits.")
         super().__init__(parent)
         self.window = window
         self.knocker: KnockWindow = window  # type: ignore[assignment]
@@ -212,12 +216,8 @@ class Tray(QObject):
             if signal is not None:
                 signal.connect(self.schedule_refresh)
         self.rebuild_menu()
-        window.installEventFilter(self)
-        self._app = QApplication.instance()
-        if self._app is not None:
-            # To see a Quit request (SIGTERM, logout) before it closes the window. This filter sees every
-            # event of the application, so it answers the others at once (see eventFilter).
-            self._app.installEventFilter(self)
+        window.installEventFilter(self)  # close to tray (see eventFilter)
+        app.quit_requested.connect(self._on_quit_requested)  # before Qt closes the window (see eventFilter)
 
     def _icon(self, state: TrayState) -> QIcon:
         if state not in self._icons:
@@ -249,16 +249,17 @@ class Tray(QObject):
         if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
             self.toggle_window()
 
+    def _on_quit_requested(self) -> None:
+        self.quitting = True
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Close to tray: while the tray shows and the setting is on, closing the window hides it.
 
-        A quit of the application (``QApplication.quit()`` from SIGTERM, logout, Quit) first closes every
-        window and gives up if one refuses: so once a Quit event is seen, closing is let through.
+        A quit of the application (``QApplication.quit()`` from SIGTERM, logout, Cmd+Q) first closes every
+        visible window and gives up at the first that refuses (a window still open then keeps the program
+        running): the application's ``quit_requested`` comes before that (:mod:`knockgui.gui.application`),
+        and from then on closing is let through.
         """
-        if watched is self._app:  # identity first: reading event.type() costs more, for every event
-            if event.type() == QEvent.Type.Quit:
-                self.quitting = True
-            return False
         if watched is self.window and not self.quitting and event.type() == QEvent.Type.Close:
             settings = getattr(self.knocker, "settings", None)
             if getattr(settings, "close_to_tray", False) and self.icon.isVisible():
