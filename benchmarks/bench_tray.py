@@ -14,11 +14,13 @@ with a tray host (trayer, XEmbed), each run in its own D-Bus session, as on a Li
 
 Measured here (2 cores, medians of 7): with the whole menu built at once (before the lazy groups) 107 ms
 offscreen and 133 ms on X11, a rebuild after a list change 106-109 ms; with the groups filled when they
-open 6.6 and 32 ms, a rebuild 4 ms, opening a group 2 ms. The goal is still missed: offscreen the rest
-is the menu's 45 submenus (40 groups, 5 recent) and the icon; on X11 about 25 ms of it is PySide setting
-up its wrapper types the first time the tray's application-wide event filter (it must see a Quit
-request before close-to-tray could veto it) meets an object of a class it has not wrapped yet
-(without that filter: about 7 ms).
+open 6.6 and 32 ms, a rebuild 4 ms, opening a group 2 ms. On X11 about 23 ms of that was PySide setting
+up its wrapper types the first time the tray's application-wide event filter (it watched for a Quit
+request, so that close to tray would not veto it) met an object of a class it had not wrapped yet; since
+the application says so itself (``KnockguiApplication.quit_requested``), with no filter (two runs of 9,
+interleaved with the filter's): 6.5-6.6 ms offscreen (6.7-6.9 before) and 8.6 ms on X11 (31.1 before;
+baseline 2.6 ms: 3.3x instead of 12x), opening a group 1.1-1.2 ms (1.8-2.2), a rebuild 3.4-3.6 ms
+(4.0-4.5). The goal is still missed: the rest is the menu's 45 submenus (40 groups, 5 recent) and the icon.
 
     .venv/bin/python benchmarks/bench_tray.py [--runs 9]
 """
