@@ -117,7 +117,7 @@ class TrayMenu:
 
     def rebuild(self) -> None:
         menu = self.menu
-        replaced = [a.menu() for a in menu.actions() if isinstance(a.menu(), QMenu)]
+        replaced = list(submenus(menu).values())
         menu.clear()  # deletes the menu's own actions, not its submenus:
         for sub in replaced:
             sub.deleteLater()  # (each would stay exported over dbusmenu, with its entries, for ever)
@@ -182,13 +182,26 @@ class TrayMenu:
         return sub
 
 
+def submenus(menu: QMenu) -> dict[QAction, QMenu]:
+    """The submenus of ``menu``'s entries, by entry.
+
+    Not through ``QAction.menu()``: in PySide6 6.8 (the Windows build's) the wrapper it returns for a menu
+    made by ``addMenu(title)`` is owned by Python, so dropping it deletes the submenu.
+    """
+    from PySide6.QtCore import Qt
+
+    children = menu.findChildren(QMenu, options=Qt.FindChildOption.FindDirectChildrenOnly)
+    return {child.menuAction(): child for child in children}
+
+
 def first_menu_action(menu: QMenu, object_name: str) -> QAction | None:
     """The first action (searching submenus built so far) whose objectName is ``object_name``."""
+    subs = submenus(menu)
     for action in menu.actions():
         if action.objectName() == object_name:
             return action
-        sub = action.menu()
-        if isinstance(sub, QMenu):
+        sub = subs.get(action)
+        if sub is not None:
             found = first_menu_action(sub, object_name)
             if found is not None:
                 return found

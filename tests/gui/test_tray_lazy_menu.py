@@ -21,7 +21,7 @@ from knockgui.core.settings import Settings
 from knockgui.core.store import Inventory
 from knockgui.gui.main_window import MainWindow
 from knockgui.gui.tray import RecentRouters, Tray
-from knockgui.gui.tray_menu import OTHER_ROUTERS, UNGROUPED_AT_TOP
+from knockgui.gui.tray_menu import OTHER_ROUTERS, UNGROUPED_AT_TOP, submenus
 
 SECRET = RouterSecret(parse_sequence("1337:tcp 17954:udp"))
 
@@ -36,7 +36,8 @@ def _window(qtbot: QtBot, config_dir: Path, routers: list[Router]) -> MainWindow
 
 def _subs(menu: QMenu) -> list[QMenu]:
     """The submenus of ``menu``'s entries (one level)."""
-    return [a.menu() for a in menu.actions() if isinstance(a.menu(), QMenu)]
+    subs = submenus(menu)
+    return [subs[a] for a in menu.actions() if a in subs]
 
 
 def _group(tray: Tray, name: str) -> QMenu:

@@ -20,6 +20,7 @@ from knockgui.core.sequence import parse_sequence
 from knockgui.core.settings import Settings
 from knockgui.gui.main_window import MainWindow
 from knockgui.gui.tray import Tray
+from knockgui.gui.tray_menu import submenus
 from tests.gui.conftest import make_inventory
 
 SEED = "1337:tcp 17954:udp"
@@ -33,20 +34,18 @@ def _submenus(tray: Tray) -> list[QMenu]:
 def _shown(menu: QMenu) -> list[QMenu]:
     """Every submenu reachable from the menu's entries."""
     out = []
+    subs = submenus(menu)
     for action in menu.actions():
-        sub = action.menu()
-        if isinstance(sub, QMenu):
+        sub = subs.get(action)
+        if sub is not None:
             out += [sub, *_shown(sub)]
     return out
 
 
 def _group(tray: Tray, name: str) -> QMenu:
     """The group's submenu in the menu as it is now (a replaced one may still wait for its deletion)."""
-    [menu] = [
-        a.menu()
-        for a in tray.menu.actions()
-        if isinstance(a.menu(), QMenu) and a.menu().objectName() == f"group:{name}"
-    ]
+    subs = submenus(tray.menu)
+    [menu] = [subs[a] for a in tray.menu.actions() if a in subs and subs[a].objectName() == f"group:{name}"]
     return menu
 
 

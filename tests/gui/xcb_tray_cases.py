@@ -28,6 +28,7 @@ from knockgui.gui.main_window import MainWindow
 from knockgui.gui.quick import Claim, attach
 from knockgui.gui.single_instance import Request
 from knockgui.gui.tray import NO_TRAY_MESSAGE, Tray, TrayState, first_menu_action
+from knockgui.gui.tray_menu import submenus
 from tests.gui.conftest import make_inventory
 from tests.testbed import recorder
 from tests.testbed.display import docked_icons
@@ -52,7 +53,8 @@ def _open_menu(qtbot: QtBot, tray: Tray) -> QMenu:
 
 
 def _titles(menu: QMenu) -> list[str]:
-    return [a.text() for a in menu.actions() if a.text() or a.menu()]
+    subs = submenus(menu)
+    return [a.text() for a in menu.actions() if a.text() or a in subs]
 
 
 def _open_group(qtbot: QtBot, tray: Tray, group: str) -> QMenu:
@@ -63,9 +65,9 @@ def _open_group(qtbot: QtBot, tray: Tray, group: str) -> QMenu:
     """
     tray.menu.popup(QPoint(20, 20))
     qtbot.waitUntil(tray.menu.isVisible, timeout=5000)
-    [action] = [a for a in tray.menu.actions() if a.menu() is not None and a.menu().objectName() == f"group:{group}"]
-    sub = action.menu()
-    assert isinstance(sub, QMenu)
+    subs = submenus(tray.menu)
+    [action] = [a for a in tray.menu.actions() if a in subs and subs[a].objectName() == f"group:{group}"]
+    sub = subs[action]
     tray.menu.setActiveAction(action)
     QTest.keyClick(tray.menu, Qt.Key.Key_Right)
     qtbot.waitUntil(sub.isVisible, timeout=5000)
@@ -79,9 +81,8 @@ def _router_menu(qtbot: QtBot, tray: Tray, router: Router) -> QMenu:
     """The router's submenu: at the top level (recent, ungrouped), or in its group's, opened for real."""
     menus = [tray.menu, _open_group(qtbot, tray, router.group)] if router.group else [tray.menu]
     for menu in menus:
-        for action in menu.actions():
-            sub = action.menu()
-            if isinstance(sub, QMenu) and sub.objectName() == f"router:{router.id}":
+        for sub in submenus(menu).values():
+            if sub.objectName() == f"router:{router.id}":
                 return sub
     raise AssertionError(f"{router.name} is not in the tray menu")
 
