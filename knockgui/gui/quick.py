@@ -163,7 +163,7 @@ def attach(app: QCoreApplication, window: Any, config_dir: Path | None, claimed:
     """Tray, instance server, first show and the first request (see the module docstring).
 
     A window that is shown comes first: the tray (its icon and menu, with the D-Bus look-ups and the
-    first icon painting: ~30 ms on X11), the instance server and the first request follow once it is
+    first icon painting: ~9 ms on X11), the instance server and the first request follow once it is
     painted.
     Started minimised, the tray comes first, since it decides whether the window shows at all.
     """

@@ -99,11 +99,23 @@ def _balloon_texts() -> list[str]:
 SAFETY_EXIT = 99
 
 
+def _exec(app: QApplication) -> int:
+    """app.exec(), ended with 99 after 3 s if nothing else ends it; the safety timer is stopped after (a
+    pending app.exit would end whatever event loop runs next, in a later test)."""
+    safety = QTimer()
+    safety.setSingleShot(True)
+    safety.timeout.connect(lambda: app.exit(SAFETY_EXIT))
+    safety.start(3000)
+    try:
+        return app.exec()
+    finally:
+        safety.stop()
+
+
 def _exec_closing(app: QApplication, window: QWidget) -> int:
     """Run the real event loop (app.exec), close the window from inside it; 99 if the loop did not end."""
     QTimer.singleShot(50, window.close)
-    QTimer.singleShot(3000, lambda: app.exit(SAFETY_EXIT))
-    return app.exec()
+    return _exec(app)
 
 
 @pytest.fixture
@@ -210,8 +222,7 @@ def test_with_tray_closing_hides_and_quit_quits(tray_host: str, qtbot: QtBot, co
         assert window.isVisible()
         # QApplication.quit() (SIGTERM, logout) is not vetoed by close to tray: the loop ends.
         QTimer.singleShot(50, app.quit)
-        QTimer.singleShot(3000, lambda: app.exit(SAFETY_EXIT))
-        assert app.exec() == 0 and not window.isVisible()
+        assert _exec(app) == 0 and not window.isVisible()
         access.tray.quitting = False
         access.tray.show_window()
         quit_action = first_menu_action(_open_menu(qtbot, access.tray), "quit")
