@@ -282,6 +282,9 @@ class Tray(QObject):
         Called when the menu opens (``aboutToShow``) and after changes, so a StatusNotifier host that
         read the menu ahead has the current one, with the same ids while nothing changed.
         """
+        reload = getattr(self.window, "reload_if_changed", None)
+        if callable(reload):
+            reload()  # another program (the CLI) may have changed the list while knockgui sat in the tray
         self._refresh.stop()
         return self.menus.refresh()
 

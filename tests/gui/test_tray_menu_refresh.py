@@ -102,3 +102,16 @@ def test_a_running_knock_disables_its_entries_in_place(
     tray.menu.aboutToShow.emit()
     assert sub.actions() == entries and all(a.isEnabled() for a in entries)
     tray.icon.hide()
+
+
+def test_opening_the_menu_shows_routers_another_program_added(qtbot: QtBot, config_dir: Path) -> None:
+    window = MainWindow(
+        make_inventory(config_dir, [(Router(name="alpha", host="192.0.2.1"), SEED)]), Settings(), config_dir
+    )
+    qtbot.addWidget(window)
+    tray = Tray(window, config_dir)
+    assert "bravo" not in [a.text() for a in tray.menu.actions()]
+    make_inventory(config_dir, [(Router(name="bravo", host="192.0.2.2"), SEED)])  # the CLI, with the window hidden
+    tray.menu.aboutToShow.emit()  # the menu opens
+    assert [a.text() for a in tray.menu.actions()][:2] == ["alpha", "bravo"]
+    assert window.model.rowCount() == 2  # the window's list followed too
