@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.timing import gui_session  # noqa: E402
+from benchmarks.timing import gui_session, interleaved, load_line  # noqa: E402
 from tests.testbed.first_paint import catch_first_paint  # noqa: E402
 
 CHILD_START = """
@@ -94,13 +94,11 @@ def bench_startup(runs: int, where: str) -> None:
             folder = Path(tmp)
             env["HOME"] = tmp
             write_inventory(folder, 1000)
-            startup_ms("bare", folder, env, prefix)  # warm the file cache
-            startup_ms("knockgui", folder, env, prefix)
-            bare: list[float] = []
-            app: list[float] = []
-            for _ in range(runs):  # interleaved: a change in the machine's load affects both alike
-                bare.append(startup_ms("bare", folder, env, prefix))
-                app.append(startup_ms("knockgui", folder, env, prefix))
+            bare, app = interleaved(
+                runs,
+                lambda: startup_ms("bare", folder, env, prefix),
+                lambda: startup_ms("knockgui", folder, env, prefix),
+            )
     b, a = statistics.median(bare), statistics.median(app)
     print(
         f"start-up to first paint ({where}), median of {runs}: bare PySide6 window {b:.0f} ms, "
@@ -108,7 +106,7 @@ def bench_startup(runs: int, where: str) -> None:
     )
     print(f"  fastest runs: bare {min(bare):.0f} ms, knockgui {min(app):.0f} ms ({min(app) / min(bare):.2f}x)")
     print(f"  ratio of medians {a / b:.2f}x (goal <= 1.5x): {'OK' if a / b <= 1.5 else 'MISSED'}")
-    print(f"  load average while measuring: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (other work skews this)")
+    print(load_line())
 
 
 def bench_filter() -> None:

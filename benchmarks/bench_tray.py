@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -39,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.timing import gui_session  # noqa: E402
+from benchmarks.timing import gui_session, interleaved, load_line  # noqa: E402
 
 ROUTERS = 1000
 GROUPS = 40
@@ -143,13 +142,11 @@ def bench(runs: int, where: str) -> None:
             folder = Path(tmp)
             env["HOME"] = tmp
             write_inventory(folder)
-            sample("baseline", folder, env, prefix)  # warm the file cache
-            sample("knockgui", folder, env, prefix)
-            base: list[float] = []
-            ours: list[list[float]] = []
-            for _ in range(runs):  # interleaved: a change in the machine's load affects both alike
-                base.append(sample("baseline", folder, env, prefix)[0])
-                ours.append(sample("knockgui", folder, env, prefix))
+            base, ours = interleaved(
+                runs,
+                lambda: sample("baseline", folder, env, prefix)[0],
+                lambda: sample("knockgui", folder, env, prefix),
+            )
     created, opened, rebuilt = ([run[i] for run in ours] for i in range(3))
     b, a = statistics.median(base), statistics.median(created)
     print(
@@ -162,7 +159,7 @@ def bench(runs: int, where: str) -> None:
         f"  first opening of one group's submenu ({ROUTERS // GROUPS} routers): median {statistics.median(opened):.1f} ms;"
         f" the menu rebuilt after a change of the list: median {statistics.median(rebuilt):.1f} ms"
     )
-    print(f"  load average while measuring: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (other work skews this)")
+    print(load_line())
 
 
 def main() -> int:

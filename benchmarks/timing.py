@@ -6,6 +6,10 @@ import contextlib
 import os
 import time
 from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+T = TypeVar("T")
+U = TypeVar("U")
 
 
 def best(fn: Callable[[], object], runs: int) -> float:
@@ -43,3 +47,20 @@ def gui_session(where: str) -> Iterator[tuple[dict[str, str], list[str]] | None]
         yield env, ["dbus-run-session", "--"]  # no StatusNotifier watcher there: Qt docks in trayer (XEmbed)
     finally:
         display.close()
+
+
+def interleaved(runs: int, baseline: Callable[[], T], ours: Callable[[], U]) -> tuple[list[T], list[U]]:
+    """Each of the two measured ``runs`` times, taking turns (a change in the machine's load affects both
+    alike), after one unrecorded call of each (which warms the file cache)."""
+    baseline()
+    ours()
+    base: list[T] = []
+    mine: list[U] = []
+    for _ in range(runs):
+        base.append(baseline())
+        mine.append(ours())
+    return base, mine
+
+
+def load_line() -> str:
+    return f"  load average while measuring: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (other work skews this)"
