@@ -262,15 +262,18 @@ class MainWindow(EditingMixin, QMainWindow):
 
     def sort_by(self, column: int, descending: bool = False) -> None:
         """Sort the list by a column (the header's arrow follows), keeping the selection."""
+        self._show_sort_arrow(column, descending)
+        self.model.sort_rows(column, descending)
+        current = self.view.selectionModel().currentIndex()
+        if current.isValid():
+            self.view.scrollTo(current)
+
+    def _show_sort_arrow(self, column: int, descending: bool) -> None:
         from PySide6.QtCore import Qt
 
         header = self.view.horizontalHeader()
         header.setSortIndicator(column, Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder)
         header.setSortIndicatorShown(True)
-        self.model.sort_rows(column, descending)
-        current = self.view.selectionModel().currentIndex()
-        if current.isValid():
-            self.view.scrollTo(current)
 
     def focus_filter(self) -> None:
         from PySide6.QtCore import Qt
@@ -414,9 +417,8 @@ class MainWindow(EditingMixin, QMainWindow):
         filter box's clear button (shown only once something is typed; its icon comes from the desktop's
         icon theme, which takes Qt ~18 ms to load on X11)."""
         self.filter.setClearButtonEnabled(True)
-        if not self.view.horizontalHeader().isSortIndicatorShown():
-            column, descending = self.model.sort_order()
-            self.sort_by(column, descending)
+        if not self.view.horizontalHeader().isSortIndicatorShown():  # the rows are in this order already
+            self._show_sort_arrow(*self.model.sort_order())
 
     def _check_keyring(self) -> None:
         self.keyring_label.check(self.inventory.secrets)

@@ -27,7 +27,6 @@ from knockgui.gui.qtints import DISPLAY_ROLE, FOREGROUND_ROLE, TOOLTIP_ROLE, USE
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 ROUTER_ROLE = USER_ROLE + 1  # the Router object of a row
-SORT_ROLE = USER_ROLE + 2  # a sort key (the result column sorts by time)
 
 
 class Column(IntEnum):
@@ -214,8 +213,6 @@ class RouterTableModel(QAbstractTableModel):
                 return status.text
             detail = f" — {status.detail}" if status.detail else ""
             return f"{status.headline or status.text}, {clock(status.at)}{detail}"
-        if role == SORT_ROLE:
-            return self.sort_key(router, column)
         if role == FOREGROUND_ROLE and column == Column.RESULT:
             status = self._status.get(router.id)
             if status and status.kind in _COLOURS:
