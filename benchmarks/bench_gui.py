@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.timing import gui_session, interleaved, load_line  # noqa: E402
+from benchmarks.timing import gui_session, interleaved, load_line, run_child, write_routers  # noqa: E402
 from tests.testbed.first_paint import catch_first_paint  # noqa: E402
 
 CHILD_START = """
@@ -55,31 +54,9 @@ else:  # what the knockgui console script runs: the whole main(), single-instanc
 CHILD = CHILD_START + catch_first_paint("print(time.time(), flush=True)") + CHILD_END
 
 
-def write_inventory(folder: Path, count: int) -> None:
-    from knockgui.core.model import Router
-    from knockgui.core.secrets import MemorySecretStore, RouterSecret
-    from knockgui.core.sequence import parse_sequence
-    from knockgui.core.store import Inventory
-
-    inventory = Inventory.open(folder, MemorySecretStore())
-    secret = RouterSecret(parse_sequence("1337:tcp 17954:udp"))
-    items = [
-        (Router(name=f"router-{i:05d}", host=f"10.{i // 250}.{i % 250}.1", group=f"site{i % 40}"), secret)
-        for i in range(count)
-    ]
-    inventory.upsert_many(items)
-
-
 def startup_ms(kind: str, folder: Path, env: dict[str, str], prefix: list[str]) -> float:
     start = time.time()
-    out = subprocess.run(
-        [*prefix, sys.executable, "-c", CHILD, kind, str(folder)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout
+    out = run_child(CHILD, [kind, str(folder)], env, prefix)
     return (float(out.split()[0]) - start) * 1000
 
 
@@ -93,7 +70,7 @@ def bench_startup(runs: int, where: str) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             env["HOME"] = tmp
-            write_inventory(folder, 1000)
+            write_routers(folder, 1000)
             bare, app = interleaved(
                 runs,
                 lambda: startup_ms("bare", folder, env, prefix),

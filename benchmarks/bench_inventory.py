@@ -40,7 +40,7 @@ def write_inventory(folder: Path, n: int) -> Path:
         for i in range(n)
     ]
     path = folder / FILE_NAME
-    doc = {"schema": SCHEMA, "routers": [router_to_dict(r) for r in routers]}
+    doc = {"schema": SCHEMA, "routers": [router_to_dict(r, defaults=False) for r in routers]}  # as the store writes it
     path.write_text(json.dumps(doc, indent=1), encoding="utf-8")
     return path
 

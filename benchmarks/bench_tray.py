@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -38,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.timing import gui_session, interleaved, load_line  # noqa: E402
+from benchmarks.timing import gui_session, interleaved, load_line, run_child, write_routers  # noqa: E402
 
 ROUTERS = 1000
 GROUPS = 40
@@ -104,32 +103,14 @@ os._exit(0)  # skip interpreter finalisation (PySide's teardown of a tray at exi
 
 
 def write_inventory(folder: Path) -> None:
-    from knockgui.core.model import Router
-    from knockgui.core.secrets import MemorySecretStore, RouterSecret
-    from knockgui.core.sequence import parse_sequence
-    from knockgui.core.store import Inventory
-
-    inventory = Inventory.open(folder, MemorySecretStore())
-    secret = RouterSecret(parse_sequence("1337:tcp 17954:udp"))
-    items = [
-        (Router(name=f"router-{i:05d}", host=f"10.{i // 250}.{i % 250}.1", group=f"site{i % GROUPS}"), secret)
-        for i in range(ROUTERS)
-    ]
-    inventory.upsert_many(items)
+    items = write_routers(folder, ROUTERS, GROUPS)
     recent = [router.id for router, _ in items[:: ROUTERS // 5]][:5]
     (folder / "recent.json").write_text(json.dumps(recent), encoding="utf-8")
 
 
 def sample(kind: str, folder: Path, env: dict[str, str], prefix: list[str]) -> list[float]:
     """One fresh process: [tray creation, first opening of a group, rebuild] in ms (-1 where not measured)."""
-    out = subprocess.run(
-        [*prefix, sys.executable, "-c", CHILD, kind, str(folder)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout
+    out = run_child(CHILD, [kind, str(folder)], env, prefix)
     return [float(word) for word in out.split()[-3:]]
 
 

@@ -1,12 +1,19 @@
-"""What the benchmarks share: the best (fastest) of several timed runs, and the GUI children's session."""
+"""What the benchmarks share: timed runs (best, interleaved), the GUI children's session, a test inventory."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from knockgui.core.model import Router
+    from knockgui.core.secrets import RouterSecret
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -64,3 +71,32 @@ def interleaved(runs: int, baseline: Callable[[], T], ours: Callable[[], U]) -> 
 
 def load_line() -> str:
     return f"  load average while measuring: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (other work skews this)"
+
+
+def write_routers(folder: Path, count: int, groups: int = 40) -> list[tuple[Router, RouterSecret]]:
+    """An inventory of ``count`` plain routers in ``groups`` groups in ``folder`` (secrets in memory only)."""
+    from knockgui.core.model import Router
+    from knockgui.core.secrets import MemorySecretStore, RouterSecret
+    from knockgui.core.sequence import parse_sequence
+    from knockgui.core.store import Inventory
+
+    inventory = Inventory.open(folder, MemorySecretStore())
+    secret = RouterSecret(parse_sequence("1337:tcp 17954:udp"))
+    items = [
+        (Router(name=f"router-{i:05d}", host=f"10.{i // 250}.{i % 250}.1", group=f"site{i % groups}"), secret)
+        for i in range(count)
+    ]
+    inventory.upsert_many(items)
+    return items
+
+
+def run_child(source: str, args: list[str], env: dict[str, str], prefix: list[str]) -> str:
+    """The standard output of ``python -c source args`` (after ``prefix``, e.g. dbus-run-session)."""
+    return subprocess.run(
+        [*prefix, sys.executable, "-c", source, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
