@@ -51,7 +51,7 @@ def fail(message: str) -> None:
 # Commands whose module alone is imported when the command line names them, so that e.g. a scripted
 # `knockgui-cli knock` does not pay for importing every other command's dependencies. Any other
 # command line (including --help) builds the full parser. Values are modules of knockgui.cli.
-FAST_COMMANDS: dict[str, str] = {"knock": "knock"}
+FAST_COMMANDS: dict[str, str] = {"knock": "knock", "proxy": "proxy", "forward": "forward"}
 
 
 def _named_command(argv: Sequence[str]) -> str | None:
@@ -75,9 +75,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
         modules = [importlib.import_module(f"knockgui.cli.{FAST_COMMANDS[only]}")]
     else:
-        from knockgui.cli import connect, inventory, knock, links, selftest
+        from knockgui.cli import connect, forward, inventory, knock, links, proxy, selftest
 
-        modules = [knock, inventory, connect, links, selftest]
+        modules = [knock, inventory, connect, links, proxy, forward, selftest]
 
     parser = Parser(
         prog=PROG, description="Knock, check and connect to MikroTik routers.", formatter_class=HelpFormatter
