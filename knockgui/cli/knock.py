@@ -78,7 +78,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument("steps", metavar="STEP", nargs="*", help="knock steps, e.g. 1337 17954:udp icmp:128")
     add_knock_options(parser)
-    parser.add_argument("-u", "--udp", action="store_true", help="a step given as a bare PORT is UDP (as knock -u)")
+    parser.add_argument(
+        "-u", "--udp", action="store_true", help="every PORT or PORT:tcp hit is UDP (as zeroflux knock -u)"
+    )
     parser.add_argument("-d", dest="delay", metavar="MS", help="the same as --delay (zeroflux knock's spelling)")
     parser.add_argument("-V", action="version", version=f"{PROG} {__version__}", help="print the version and exit")
     fleet = parser.add_argument_group("many saved routers at once")
@@ -133,9 +135,13 @@ def options_from(args: argparse.Namespace) -> KnockOptions:
     return KnockOptions(delay, port, timeout, str(args.family), bool(args.verbose))
 
 
-def _udp_by_default(steps: list[str]) -> list[str]:
-    """``knock -u``: a bare PORT step means PORT:udp."""
-    return [f"{step}:udp" if step.strip().isdigit() else step for step in steps]
+def _all_udp(steps: list[str]) -> list[str]:
+    """``knock -u``: every port hit is UDP, as zeroflux knock does (even one written PORT:tcp)."""
+    out = []
+    for step in steps:
+        port, _, proto = step.strip().partition(":")
+        out.append(f"{port}:udp" if port.isdigit() and proto.lower() in ("", "tcp") else step)
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
@@ -153,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
     from knockgui.core.errors import SequenceError
     from knockgui.core.sequence import parse_sequence
 
-    steps = _udp_by_default(args.steps) if args.udp else args.steps
+    steps = _all_udp(args.steps) if args.udp else args.steps
     try:
         sequence = parse_sequence(" ".join(steps), delay_ms=options.delay_ms or 0)
     except SequenceError:
