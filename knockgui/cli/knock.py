@@ -15,19 +15,22 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TextIO
 
 from knockgui.core.errors import InputError, KnockguiError
 
-TYPE_CHECKING = False  # typing is imported by type checkers only: it costs the CLI's start-up time
 if TYPE_CHECKING:
-    from typing import Any, TextIO
-
     from knockgui.core.knock import Progress
     from knockgui.core.sequence import Sequence
 
 PROG = "knockgui-cli"
 DEFAULT_TIMEOUT_S = 5.0
 MAX_DELAY_MS = 600_000
+
+USAGE = """knockgui-cli knock [options] HOST STEP...
+       knockgui-cli knock [options] NAME... | --group G | --all
+options: [--delay MS | -d MS] [--check [PORT]] [--timeout SECONDS] [-4 | -6] [-u] [-v] [-V]
+         [--parallel N] [--json]"""
 
 EXAMPLES = """\
 steps: PORT or PORT:tcp (one SYN), PORT:udp[:TEXT|:0xHEX] (one datagram), icmp:SIZE[:TEXT]
@@ -71,6 +74,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         ),
         epilog=EXAMPLES,
         formatter_class=HelpFormatter,
+        usage=USAGE,  # written out: options anywhere (intermixed parsing) would otherwise format it on every run
     )
     parser.intermixed = True
     parser.add_argument(
