@@ -1,6 +1,6 @@
 """``knockgui-cli knock --group G`` / ``--all`` / ``knock NAME NAME...``: knock many saved routers at once.
 
-At most ``--parallel`` knocks are in flight (default 64). On a terminal a live progress line is drawn on
+At most ``--parallel`` knocks are in flight (default 256). On a terminal a live progress line is drawn on
 stderr (only when stderr is a terminal); at the end a table (name, host, result, time) goes to stdout,
 or with ``--json`` a JSON list. Failures are also one line each on stderr, with their sentence.
 Exit codes: 0 every router was knocked (and, with ``--check``, its port opened); 1 at least one was
@@ -106,15 +106,34 @@ def run_fleet(args: argparse.Namespace, options: KnockOptions, names: list[str])
         port = options.check_port or (router.service_port if args.check is not None else None)
         jobs.append(FleetJob(router, port, timeout, options.delay_ms))
 
-    def sequence_of(router: Router) -> Sequence:
-        return effective_sequence(router, inventory.secret(router).sequence, settings)
+    from knockgui.core.bulk_secrets import read_secrets
+    from knockgui.core.errors import NotFoundError
 
+    entries = read_secrets(inventory.secrets, [r.id for r in routers])  # one keyring pass, not one per router
+
+    def sequence_of(router: Router) -> Sequence:
+        entry = entries.get(router.id)
+        if entry is None:
+            raise NotFoundError(
+                f'No knock sequence is stored in the keyring for "{router.name}"; edit the router and enter it.'
+            )
+        return effective_sequence(router, entry.secret().sequence, settings)
+
+    from knockgui.core.fleet import fit_parallel
+
+    parallel = fit_parallel(args.parallel, max((job.timeout for job in jobs), default=1.0))
+    if parallel < args.parallel:
+        print(
+            f"{PROG}: warning: this system lets knockgui open too few files for {args.parallel} knocks at once; "
+            f"{parallel} at a time (raise the limit with ulimit -n).",
+            file=sys.stderr,
+        )
     progress = ProgressLine(len(jobs), sys.stderr.isatty() and not args.json)
     try:
         outcomes = knock_many(
             jobs,
             sequence_of,
-            parallel=args.parallel,
+            parallel=parallel,
             family=Family(options.family),
             on_done=progress.update,
         )

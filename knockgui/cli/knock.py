@@ -93,9 +93,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     fleet.add_argument(
         "--parallel",
         type=int,
-        default=64,
+        default=256,
         metavar="N",
-        help="at most N knocks in flight (default 64)",
+        help="at most N knocks in flight (default 256)",
     )
     fleet.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
     parser.set_defaults(func=run)

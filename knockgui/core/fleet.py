@@ -1,8 +1,9 @@
 """Knocking many routers at once (a group, all of them, several names), with a bounded number in flight.
 
 :func:`knock_many` runs one knock (and, when asked, a check of the port) per router on a thread pool
-of ``parallel`` workers; each worker reads its router's secret from the inventory only when its turn
-comes, so at most ``parallel`` secrets are held at any time. File descriptors stay bounded too: a
+of ``parallel`` workers; each worker asks ``sequence_of`` for its router's sequence when its turn comes
+(the CLI reads all the entries first in one keyring pass: knockgui.core.bulk_secrets). File
+descriptors stay bounded: a
 check here tries a new connection every ``FLEET_RETRY_S`` (not every 200 ms as a single check does),
 so a silent router holds at most ``len(attempt_offsets(timeout, FLEET_RETRY_S))`` sockets (6 for 3 s)
 and the whole run at most ``parallel`` times that. Every outcome, success or failure, is a
@@ -22,10 +23,11 @@ from knockgui.core.address import Family, resolve
 from knockgui.core.errors import CancelledError, InputError, KnockguiError
 from knockgui.core.knock import knock
 from knockgui.core.model import Router
-from knockgui.core.probe import CheckState, check_target
+from knockgui.core.probe import CheckState, attempt_offsets, check_target
 from knockgui.core.sequence import Sequence
 
-DEFAULT_PARALLEL = 64
+DEFAULT_PARALLEL = 256
+SPARE_FDS = 64  # the keyring connection, stdio, the interpreter's own
 MAX_PARALLEL = 512
 FLEET_RETRY_S = 1.0
 
@@ -60,6 +62,34 @@ def groups_of(routers: Iterable[Router], group: str) -> list[Router]:
     if not found:
         raise InputError(f'No saved router is in the group "{group.strip()}"; see knockgui-cli list.')
     return found
+
+
+def sockets_per_knock(timeout: float) -> int:
+    """The most sockets one router's knock and check hold at once (pending attempts, one knock step)."""
+    return len(attempt_offsets(timeout, FLEET_RETRY_S)) + 1
+
+
+def fit_parallel(parallel: int, timeout: float) -> int:
+    """``parallel``, or fewer when this process may not open enough files for that many knocks at once.
+
+    On POSIX the soft limit of open files (often 1,024) is first raised towards the hard limit, as
+    far as needed; Windows has no such per-process limit on sockets."""
+    try:
+        import resource
+    except ImportError:
+        return parallel
+    need = parallel * sockets_per_knock(timeout) + SPARE_FDS
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < need:
+        target = need if hard == resource.RLIM_INFINITY else min(need, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    if soft == resource.RLIM_INFINITY or soft >= need:
+        return parallel
+    return max(1, (soft - SPARE_FDS) // sockets_per_knock(timeout))
 
 
 def knock_one(
