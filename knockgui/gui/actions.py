@@ -21,6 +21,7 @@ from knockgui.gui.qtints import set_enum_property
 class Actions:
     connect: QAction
     knock_only: QAction
+    knock_group: QAction
     add: QAction
     edit: QAction
     duplicate: QAction
@@ -35,7 +36,16 @@ class Actions:
 
     def router_actions(self) -> list[QAction]:
         """Actions that need a selected router."""
-        return [self.connect, self.knock_only, self.edit, self.duplicate, self.delete, self.copy_host, self.script]
+        return [
+            self.connect,
+            self.knock_only,
+            self.knock_group,
+            self.edit,
+            self.duplicate,
+            self.delete,
+            self.copy_host,
+            self.script,
+        ]
 
 
 def _action(
@@ -78,6 +88,14 @@ def create_actions(window: QWidget) -> Actions:
             "knock",
             "knock_only",
         ),
+        knock_group=_action(
+            window,
+            "Knock &group",
+            [key("Ctrl+Shift+K")],
+            "Knock and check every router of the selected router's group, without starting clients",
+            "knock",
+            "knock_group",
+        ),
         add=_action(window, "&Add router…", [key("Ctrl+N")], "Add a router (Ctrl+N)", "add", "add"),
         edit=_action(window, "&Edit…", [key("F2"), key("Ctrl+E")], "Edit the router (F2)", "edit", "edit"),
         duplicate=_action(window, "D&uplicate…", [key("Ctrl+D")], "Copy the router into a new one", name="duplicate"),
@@ -109,7 +127,7 @@ def context_menu(parent: QWidget, view: QAbstractItemView, actions: Actions, pos
     """The list's context menu: router actions on a row, Add and Import on empty space."""
     menu = QMenu(parent)
     if view.indexAt(pos).isValid():
-        menu.addActions([actions.connect, actions.knock_only])
+        menu.addActions([actions.connect, actions.knock_only, actions.knock_group])
         menu.addSeparator()
         menu.addActions([actions.edit, actions.duplicate, actions.delete])
         menu.addSeparator()
@@ -136,7 +154,7 @@ def build_menus(bar: QMenuBar, actions: Actions) -> None:
     """Every action in a menu too (with its shortcut shown), so everything is reachable by keyboard."""
     a = actions
     routers = bar.addMenu("&Routers")
-    routers.addActions([a.connect, a.knock_only, a.cancel])
+    routers.addActions([a.connect, a.knock_only, a.knock_group, a.cancel])
     routers.addSeparator()
     routers.addActions([a.add, a.edit, a.duplicate, a.delete])
     routers.addSeparator()
