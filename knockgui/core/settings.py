@@ -82,7 +82,9 @@ def _value_problem(key: str, value: Any) -> str:
         if key == "default_delay_ms" and not 0 <= value <= MAX_DELAY_MS:
             return f"The setting default_delay_ms must be 0-{MAX_DELAY_MS} (milliseconds)."
         if key == "default_keep_open_s" and not 0 <= value <= 86_400:
-            return "The setting default_keep_open_s must be 0-86400 (seconds; 0: before the router's final timeout ends)."
+            return (
+                "The setting default_keep_open_s must be 0-86400 (seconds; 0: before the router's final timeout ends)."
+            )
         return ""
     if kind is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
