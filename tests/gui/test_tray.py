@@ -99,7 +99,7 @@ def _handler() -> tuple[list[tuple[str, bool]], list[str], object]:
     shown: list[str] = []
     routers = [OFFICE, make_router(name="Branch", host="127.0.0.2", port=8292)]
     handler = make_handler(
-        lambda: routers, lambda r, launch: started.append((r.name, launch)), lambda: shown.append("x")
+        lambda: routers, lambda r, launch, _service: started.append((r.name, launch)), lambda: shown.append("x")
     )
     return started, shown, handler
 
