@@ -54,6 +54,9 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     ):
         monkeypatch.setenv(var, str(home / sub))
     monkeypatch.setenv("KNOCKGUI_CONFIG_DIR", str(home / "knockgui-config"))
+    runtime = home / "run"  # private, as the session's XDG_RUNTIME_DIR is: the single-instance socket goes here
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     # No test may reach the user's session bus, keyring or display by accident.
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
     monkeypatch.delenv("DISPLAY", raising=False)
