@@ -85,7 +85,7 @@ def _value_problem(key: str, value: Any) -> str:
     if kind is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             return f"The setting {key} must be a number."
-        if not MIN_TIMEOUT_S <= float(value) <= MAX_TIMEOUT_S:
+        if not MIN_TIMEOUT_S <= value <= MAX_TIMEOUT_S:  # compared as it is: float() of a huge int overflows
             return f"The setting {key} must be {MIN_TIMEOUT_S}-{MAX_TIMEOUT_S:g} (seconds)."
         return ""
     if not isinstance(value, str):
@@ -183,13 +183,11 @@ def load_settings(config_dir: Path) -> Settings:
         if key not in data:
             continue
         value = data[key]
-        if _type_of(key) is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        problem = _value_problem(key, value)
+        problem = _value_problem(key, value)  # bounded before any conversion (a 400-digit number)
         if problem:
             notes.append(f"{key} was invalid and its default is used")
         else:
-            values[key] = value
+            values[key] = float(value) if _type_of(key) is float else value
     unknown = sorted(k for k in data if k not in keys())
     if unknown:
         notes.append(f"unknown keys were ignored ({', '.join(unknown)})")
