@@ -18,12 +18,14 @@ from typing import Any
 
 from knockgui.core.atomic import atomic_write
 from knockgui.core.errors import InputError, NotFoundError
+from knockgui.core.readfile import UnreadableFile, read_regular
 
 SETTINGS_FILE = "settings.json"
 SSH_CLIENTS = ("openssh", "putty")
 MAX_DELAY_MS = 600_000
 MIN_TIMEOUT_S = 0.1
 MAX_TIMEOUT_S = 300.0
+MAX_FILE_BYTES = 4 * 1024 * 1024  # settings.json is a few hundred bytes
 
 
 @dataclass(frozen=True)
@@ -160,9 +162,11 @@ def load_settings(config_dir: Path) -> Settings:
     """The saved settings, or defaults; problems are reported in ``warning``, never raised."""
     path = settings_path(config_dir)
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         return Settings()
+    except UnreadableFile as exc:
+        return Settings(warning=f"The settings file {path} {exc.reason}; defaults are used.")
     except OSError as exc:
         return Settings(warning=f"The settings file {path} could not be read ({exc.strerror}); defaults are used.")
     try:

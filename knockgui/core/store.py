@@ -27,11 +27,13 @@ from typing import Any
 from knockgui.core.atomic import atomic_write, file_lock
 from knockgui.core.errors import ConfigError, InputError, KnockguiError, NotFoundError
 from knockgui.core.model import Router
+from knockgui.core.readfile import UnreadableFile, read_regular
 from knockgui.core.secrets import RouterSecret, SecretStore
 from knockgui.core.validate import check_router, fast_router_from_dict, router_to_dict
 
 FILE_NAME = "routers.json"
 SCHEMA = 1
+MAX_FILE_BYTES = 64 * 1024 * 1024  # 5,000 routers take about 1 MB
 
 _Signature = tuple[int, int, int] | None
 
@@ -98,9 +100,11 @@ def _parse(raw: bytes) -> tuple[list[Router], int, str]:
 
 def _load(path: Path) -> _Loaded:
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         return _Loaded([])
+    except UnreadableFile as exc:  # a FIFO would hang, /dev/zero would fill the memory
+        return _move_aside(path, exc.reason)
     except OSError as exc:
         reason = f"could not be read ({exc.strerror or exc})"
         return _move_aside(path, reason)

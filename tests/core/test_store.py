@@ -216,14 +216,14 @@ def test_unreadable_file_disables_changes(config_dir: Path, monkeypatch: pytest.
     path = config_dir / FILE_NAME
     path.write_text('{"schema": 1, "routers": []}')
 
-    def refuse(self: Path) -> bytes:
+    def refuse(path: Path, limit: int) -> bytes:
         raise PermissionError(13, "Permission denied")
 
     def no_move(src: object, dst: object) -> None:
         raise PermissionError(13, "Permission denied")
 
     with monkeypatch.context() as patch:
-        patch.setattr(Path, "read_bytes", refuse)
+        patch.setattr("knockgui.core.store.read_regular", refuse)
         patch.setattr(os, "replace", no_move)
         inv = make(config_dir)
         assert inv.warning and "could not be read" in inv.warning
