@@ -9,6 +9,10 @@
 * Each change holds a lock file (``.routers.json.lock``) and first re-reads the file if another
   program (the CLI, a second window) changed it, so concurrent changes are not lost.
 * Names are unique ignoring case. Secrets are keyed by the router's id, so renaming keeps them.
+
+Test hook: when ``KNOCKGUI_PAUSE_BETWEEN_WRITES`` names a file, ``add`` and ``remove`` create that file
+between their keyring write and their file write and then wait up to 60 s, so that a test can kill the
+process exactly there (``kill -9``) and check what is left. Nothing else reads the variable.
 """
 
 from __future__ import annotations
@@ -245,6 +249,7 @@ class Inventory:
                 router = replace(router, id=_fresh_id(self._by_id))
             self.secrets.set(router.id, secret)
             try:
+                _pause_between_writes()
                 self._save([*self._routers, router])
             except BaseException:
                 with contextlib.suppress(KnockguiError):
@@ -283,6 +288,7 @@ class Inventory:
             self._refresh()
             router = self.find(name)
             self.secrets.delete(router.id)
+            _pause_between_writes()
             self._save([r for r in self._routers if r.id != router.id])
 
     def upsert_many(self, items: list[tuple[Router, RouterSecret | None]]) -> None:
@@ -321,6 +327,18 @@ class Inventory:
                         else:
                             self.secrets.set(router_id, previous)
                 raise
+
+
+PAUSE_ENV = "KNOCKGUI_PAUSE_BETWEEN_WRITES"
+
+
+def _pause_between_writes() -> None:
+    """The test hook of the module docstring: say so in the named file, then wait to be killed."""
+    marker = os.environ.get(PAUSE_ENV)
+    if not marker:
+        return
+    Path(marker).write_text(f"{os.getpid()}\n")
+    time.sleep(60)
 
 
 def _fresh_id(taken: dict[str, Router]) -> str:
