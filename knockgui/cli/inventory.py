@@ -316,10 +316,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from knockgui.core import exchange
 
     inventory = open_inventory(args)
-    try:
-        data = Path(args.file).read_bytes()
-    except OSError as exc:
-        raise InputError(f"Could not read {args.file} ({exc.strerror or exc}); check the file name.") from None
+    data = exchange.read_file(args.file)
     passphrase = read_passphrase(args.passphrase_file, confirm=False) if exchange.is_encrypted(data) else None
     report = exchange.merge(inventory, exchange.read_import(data, passphrase))
     print(f"Imported from {args.file}: {report.message}")

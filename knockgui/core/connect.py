@@ -15,6 +15,7 @@ and stops when the program exits or when cancelled.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -151,6 +152,25 @@ def effective_sequence(router: Router, sequence: Sequence, settings: Settings) -
     return sequence.with_delay(settings.default_delay_ms)
 
 
+HANDOVER_WAIT_S = 2.0  # how long an opener may take to hand over before it counts as started
+
+
+def _handover_failed(started: process.DetachedProcess, plan: LaunchPlan) -> LaunchError | None:
+    """The error when the opener ended at once with a failure (xdg-open with no browser: exit 3), else None."""
+    if not started.wait(HANDOVER_WAIT_S) or started.returncode in (0, None):
+        return None
+    program = os.path.basename(plan.argv[0])
+    if plan.setting == "browser":
+        return LaunchError(
+            f"No browser could be started for {plan.description} ({program} ended with exit code "
+            f"{started.returncode}); install a browser or choose one in Settings (browser)."
+        )
+    return LaunchError(
+        f"{plan.label} did not start {plan.description} ({program} ended with exit code {started.returncode}); "
+        f"check Settings ({plan.setting})."
+    )
+
+
 def connect(
     inventory: Inventory,
     router: Router,
@@ -213,6 +233,10 @@ def connect(
         )
     except LaunchError as exc:
         raise LaunchAfterKnockError(result, exc, plan.label) from None
+    if not plan.tracks_session:  # an opener (xdg-open, open, Windows Terminal) hands over and ends: at once
+        problem = _handover_failed(started, plan)  # with an error when there was nothing to hand over to
+        if problem is not None:
+            raise LaunchAfterKnockError(result, problem, plan.label)
     if opened:
         message = f"Started {plan.description} (pid {started.pid})."
         if result.steps_sent == 0 and until is not None:

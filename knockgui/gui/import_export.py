@@ -23,7 +23,7 @@ def import_routers(parent: QWidget, inventory: Inventory, path: str | None = Non
         if not path:
             return ""
     try:
-        data = Path(path).read_bytes()
+        data = exchange.read_file(path)
         passphrase = None
         if exchange.is_encrypted(data):
             passphrase, ok = QInputDialog.getText(
