@@ -15,7 +15,8 @@ from knockgui.core.paths import config_dir
 
 def _rule_number(text: str) -> int:
     if not text.isascii() or not text.isdigit() or len(text) > 6:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a rule number (0, 1, 2...)")
+        shown = text if len(text) <= 12 else text[:12] + "..."
+        raise argparse.ArgumentTypeError(f"{shown!r} is not a rule number (0, 1, 2...)")
     return int(text)
 
 

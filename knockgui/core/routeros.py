@@ -53,6 +53,7 @@ from knockgui.core.sequence import Protocol, Sequence, Step
 
 __all__ = [
     "ScriptOptions",
+    "delay_warnings",
     "management_ports",
     "quote",
     "quote_raw",
@@ -337,8 +338,22 @@ def script_warnings(
     else ``default_delay_ms`` (the settings')."""
     opts = options or ScriptOptions()
     opts.validate()
+    warnings = delay_warnings(router, sequence, opts.stage_timeout, default_delay_ms=default_delay_ms)
+    if opts.family == "auto" and _host_version(router.host) == 0:
+        warnings.append(
+            "The host is a name, so the script has IPv4 rules only; if the router also has an IPv6 address, "
+            "ask for both families, or the router stays open over IPv6."
+        )
+    return warnings
+
+
+def delay_warnings(
+    router: Router, sequence: Sequence, stage_timeout: str = "15s", *, default_delay_ms: int = 0
+) -> list[str]:
+    """A sentence for each wait between two steps that is not shorter than the stage timeout (such a
+    sequence can never open). Step numbers only: never a port, size or payload."""
     warnings = []
-    stage_s = duration_seconds(opts.stage_timeout)
+    stage_s = duration_seconds(stage_timeout, "stage timeout")
     base = router.delay_ms if router.delay_ms is not None else (sequence.delay_ms or default_delay_ms)
     for i, step in enumerate(sequence.steps[:-1], start=1):
         wait = base if step.delay_ms is None else step.delay_ms
@@ -348,9 +363,4 @@ def script_warnings(
                 f"({format_duration(stage_s)}): the router forgets step {i} before step {i + 1} arrives, so this "
                 "sequence can never open; shorten the wait or raise the stage timeout."
             )
-    if opts.family == "auto" and _host_version(router.host) == 0:
-        warnings.append(
-            "The host is a name, so the script has IPv4 rules only; if the router also has an IPv6 address, "
-            "ask for both families, or the router stays open over IPv6."
-        )
     return warnings
