@@ -109,7 +109,7 @@ def saved_knock(args: argparse.Namespace, name: str) -> SavedKnock:
     inventory = open_inventory(args)
     router = inventory.find(name)
     settings = load_settings(config_dir(args.config_dir))
-    sequence = effective_sequence(router, inventory.secret(router).sequence, settings)
+    sequence = effective_sequence(router, inventory.secret(router).knock_sequence, settings)
     timeout = router.timeout_s if router.timeout_s is not None else settings.default_timeout_s
     return SavedKnock(router, sequence, router.service_port, timeout)
 
@@ -180,7 +180,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
         current = inventory.secrets.get(old.id)
         if args.sequence is not None:
             sequence = parse_sequence(read_sequence_text(args.sequence))
-        elif current is not None:
+        elif current is not None and current.sequence is not None:
             sequence = current.sequence
         else:
             raise InputError(f'No knock sequence is stored for "{old.name}"; give one with --sequence.')
@@ -189,7 +189,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
             password = read_password(router.name)
         if args.clear_password:
             password = None
-        secret = RouterSecret(sequence, password)
+        secret = RouterSecret(sequence, password, current.login if current else None)
     updated = inventory.update(router, secret)
     print(f'Saved "{updated.name}".')
     return 0
@@ -234,10 +234,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"sequence: unavailable ({exc.message})")
         return 0
     if args.reveal:
-        print(f"sequence: {format_sequence(secret.sequence)}")
+        print(f"sequence: {format_sequence(secret.knock_sequence)}")
         print(f"password: {secret.password or ''}")
     else:
-        print(f"sequence: {secret.sequence.describe()} (hidden; --reveal shows it)")
+        print(f"sequence: {secret.knock_sequence.describe()} (hidden; --reveal shows it)")
         print(f"password: {'set' if secret.password else 'none'}")
     return 0
 
@@ -284,7 +284,7 @@ def cmd_routeros(args: argparse.Namespace) -> int:
         drop=args.drop,
         ipv6=args.ipv6,
     )
-    sys.stdout.write(routeros_script(router, inventory.secret(router).sequence, options))
+    sys.stdout.write(routeros_script(router, inventory.secret(router).knock_sequence, options))
     return 0
 
 

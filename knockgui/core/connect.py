@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from knockgui.core import process
 from knockgui.core.errors import KnockguiError, LaunchError
@@ -169,8 +169,9 @@ def connect(
     network answered is in the result.
     """
     secret = inventory.secret(router)
-    plan = build_launch(router, settings, platform, secret.password, machine=machine) if launch else None
-    sequence = effective_sequence(router, secret.sequence, settings)
+    client = replace(router, user=secret.login) if secret.login and not router.user else router  # an imported login
+    plan = build_launch(client, settings, platform, secret.password, machine=machine) if launch else None
+    sequence = effective_sequence(router, secret.knock_sequence, settings)
     timeout = router.timeout_s if router.timeout_s is not None else settings.default_timeout_s
     result = knock(
         router.host, sequence, check_port=router.service_port, timeout=timeout, on_progress=on_progress, cancel=cancel

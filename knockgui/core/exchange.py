@@ -115,17 +115,21 @@ def _document(inventory: Inventory, with_secrets: bool, missing: list[str] | Non
     entries = []
     for router in inventory.routers:
         entry = router_to_dict(router, with_id=False)
+        for flag in ("needs_sequence", "command_unconfirmed"):  # the receiver's own state, set by its import
+            entry.pop(flag, None)
         if with_secrets:
             secret = inventory.secrets.get(router.id)
-            if secret is not None:
+            if secret is not None and secret.sequence is not None:
                 from knockgui.core.sequence import format_sequence
 
                 entry["sequence"] = format_sequence(secret.sequence)
                 entry["sequence_delay_ms"] = secret.sequence.delay_ms
-                if secret.password:
-                    entry["password"] = secret.password
             elif missing is not None:
                 missing.append(router.name)
+            if secret is not None and secret.password:
+                entry["password"] = secret.password
+            if secret is not None and secret.login:
+                entry["login"] = secret.login
         entries.append(entry)
     return {"format": PLAIN_FORMAT, "version": VERSION, "secrets": with_secrets, "routers": entries}
 
@@ -231,18 +235,21 @@ def _item(entry: object) -> ImportItem:
         raise _damaged("a router entry is not an object")
     router = router_from_dict(entry, new_id=True)
     secret = None
+    password, login = entry.get("password"), entry.get("login")
+    for value, what in ((password, "password"), (login, "login")):
+        if value is not None and not isinstance(value, str):
+            raise _damaged(f'the {what} of "{router.name}" is not text')
+    sequence = None
     if "sequence" in entry:
         delay = entry.get("sequence_delay_ms", 0)
-        password = entry.get("password")
         if not isinstance(entry["sequence"], str) or not isinstance(delay, int) or isinstance(delay, bool):
             raise _damaged(f'the sequence of "{router.name}" is not text')
-        if password is not None and not isinstance(password, str):
-            raise _damaged(f'the password of "{router.name}" is not text')
         try:
             sequence = parse_sequence(entry["sequence"], delay_ms=delay)
         except KnockguiError:
             raise _damaged(f'the knock sequence of "{router.name}" is invalid') from None
-        secret = RouterSecret(sequence, password or None)
+    if sequence is not None or password or login:
+        secret = RouterSecret(sequence, password or None, login or None)
         secret.to_entry()  # refuse now what the keyring would refuse later
     return ImportItem(router, secret)
 

@@ -367,6 +367,11 @@ def _split(text: str, platform: str, what: str) -> list[str]:
 
 def custom_plan(router: Router, host: str, user: str, machine: Machine) -> LaunchPlan:
     template = router.command.strip()
+    if router.command_unconfirmed:
+        raise LaunchError(
+            f'The custom command of "{router.name}" came from an imported file and was not run: check it and '
+            f'confirm it once (Edit and save, or knockgui-cli confirm-command "{router.name}").'
+        )
     if not template:
         raise InputError(
             f'The router "{router.name}" has no custom command: write one in its settings, e.g. myclient {{host}} {{port}}.'

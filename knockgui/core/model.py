@@ -53,6 +53,8 @@ class Router:
     command: str = ""  # custom command template with {host} {port} {user}
     pass_password: bool = False  # opt-in: give the stored password to Winbox on its command line
     keep_open_s: int | None = None  # re-knock interval while the launched program runs; None = off
+    needs_sequence: bool = False  # imported without a knock sequence: marked in the list until one is set
+    command_unconfirmed: bool = False  # its custom command came from a file: not run until the user confirms it
     id: str = field(default_factory=new_id)
 
     @property

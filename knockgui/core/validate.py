@@ -144,8 +144,9 @@ def check_router(router: Router) -> Router:
     command = check_template(router.command)
     if service is Service.CUSTOM and not command:
         raise InputError("A custom service needs a command template such as 'myclient {host} {port}'.")
-    if not isinstance(router.pass_password, bool):
-        raise InputError("pass_password must be true or false.")
+    for flag in ("pass_password", "needs_sequence", "command_unconfirmed"):
+        if not isinstance(getattr(router, flag), bool):
+            raise InputError(f"{flag} must be true or false.")
     notes = router.notes
     if not isinstance(notes, str) or len(notes) > MAX_NOTES:
         raise InputError(f"The notes must be text of at most {MAX_NOTES} characters.")
@@ -164,6 +165,8 @@ def check_router(router: Router) -> Router:
         command=command,
         pass_password=router.pass_password,
         keep_open_s=_optional_int(router.keep_open_s, "keep-open interval (s)", MIN_KEEP_OPEN_S, MAX_KEEP_OPEN_S),
+        needs_sequence=router.needs_sequence,
+        command_unconfirmed=router.command_unconfirmed,
         id=router.id,
     )
 
@@ -248,6 +251,8 @@ def _trusted_router(data: dict[str, Any]) -> Router | None:
         or get("delay_ms") is not None
         or get("timeout_s") is not None
         or get("keep_open_s") is not None
+        or get("needs_sequence", False) is not False
+        or get("command_unconfirmed", False) is not False
     ):
         return None
     # Every field is known good: fill the frozen dataclass's attributes at once instead of through its
@@ -266,6 +271,8 @@ def _trusted_router(data: dict[str, Any]) -> Router | None:
         command="",
         pass_password=pass_password,
         keep_open_s=None,
+        needs_sequence=False,
+        command_unconfirmed=False,
         id=router_id,
     )
     return router
@@ -296,6 +303,8 @@ def fast_router_from_dict(data: dict[str, Any]) -> Router:
             command=data.get("command", ""),
             pass_password=data.get("pass_password", False),
             keep_open_s=data.get("keep_open_s"),
+            needs_sequence=data.get("needs_sequence", False),
+            command_unconfirmed=data.get("command_unconfirmed", False),
             id=data["id"],
         )
     except (KeyError, TypeError, ValueError):

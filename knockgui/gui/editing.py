@@ -116,7 +116,11 @@ class EditingMixin:
         try:
             return self.inventory.secret(router), ""
         except KnockguiError as exc:
-            return None, exc.message
+            try:  # an imported router without a sequence yet: its kept password and login still fill the dialog
+                kept = self.inventory.secrets.get(router.id)
+            except KnockguiError:
+                kept = None
+            return kept, exc.message
 
     def add_router(self) -> None:
         self._dialog(None, None)
@@ -168,7 +172,7 @@ class EditingMixin:
         if secret is None:
             self.report(router, error, StatusKind.FAILED)
             return
-        ScriptDialog.for_router(self._parent(), router, secret.sequence).exec()
+        ScriptDialog.for_router(self._parent(), router, secret.knock_sequence).exec()
 
     def edit_settings(self) -> None:
         from knockgui.gui.settings_dialog import SettingsDialog

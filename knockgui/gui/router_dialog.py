@@ -37,6 +37,7 @@ from knockgui.gui.router_model import StatusKind
 from knockgui.gui.sequence_editor import SequenceEditor
 from knockgui.gui.worker import TaskRunner
 
+IMPORTED_COMMAND = "This command came from an imported file and has never run: check it. Saving the router confirms it."
 PASSWORD_NOTE = (
     "Passing the password to Winbox puts it on Winbox's command line, where other users of this "
     "computer can see it in the process list. Leave this off unless you accept that."
@@ -131,10 +132,14 @@ class RouterDialog(QDialog):
         self.keep_open.setValue(r.keep_open_s or 0)
         self.command = QLineEdit(r.command)
         self.command.setPlaceholderText("for the custom service: myclient {host} {port} {user}")
+        if r.command_unconfirmed and r.command:
+            self.command.setToolTip(IMPORTED_COMMAND)
+            self.command.setStyleSheet("background: #fff3cd;")
         self.notes = QPlainTextEdit(r.notes)
         self.notes.setMaximumHeight(60)
         self.sequence = SequenceEditor(self, generator())
-        if secret is not None:
+        self._login = secret.login if secret is not None else None  # kept by an import, with the password
+        if secret is not None and secret.sequence is not None:
             self.sequence.set_sequence(secret.sequence)
 
         self.reasons: dict[str, QLabel] = {k: reason_label() for k in ("name", "host", "port", "other", "sequence")}
@@ -236,6 +241,7 @@ class RouterDialog(QDialog):
             command=self.command.text().strip(),
             pass_password=self.pass_password.isChecked(),
             keep_open_s=self.keep_open.value() or None,
+            command_unconfirmed=False,  # the command was shown in this dialog (and marked if imported): saving confirms it
         )
 
     def problems(self) -> dict[str, str]:
@@ -288,7 +294,7 @@ class RouterDialog(QDialog):
         if self.sequence.table.rowCount() == 0:
             return None
         delay = max(self.delay.value(), 0)
-        return RouterSecret(self.sequence.sequence(delay), self.password.text() or None)
+        return RouterSecret(self.sequence.sequence(delay), self.password.text() or None, self._login)
 
     def accept(self) -> None:
         if self.problems():
