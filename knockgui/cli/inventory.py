@@ -158,6 +158,8 @@ def _fields(args: argparse.Namespace, base: Router) -> Router:
         changes["port"] = None if args.port == 0 else args.port
     if getattr(args, "new_name", None):
         changes["name"] = args.new_name
+    if args.command is not None:
+        changes["command_unconfirmed"] = False  # typed by the user: confirmed
     return replace(base, **changes)
 
 
@@ -213,10 +215,16 @@ def cmd_list(args: argparse.Namespace) -> int:
         print("No routers." if not args.filter else "No router matches.")
         return 0
     head = ("NAME", "HOST", "GROUP", "SERVICE", "PORT", "USER")
-    rows = [(r.name, r.host, r.group, r.service.value, str(r.service_port), r.user) for r in routers]
+    rows = [
+        (r.name + (" *" if r.needs_sequence else ""), r.host, r.group, r.service.value, str(r.service_port), r.user)
+        for r in routers
+    ]
     widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
     for row in [head, *rows]:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    waiting = sum(1 for r in routers if r.needs_sequence)
+    if waiting:
+        print(f"* {waiting} without a knock sequence yet (imported): knockgui-cli set-sequence --imported --generate")
     return 0
 
 
@@ -246,29 +254,21 @@ def cmd_export(args: argparse.Namespace) -> int:
     from knockgui.core import exchange
 
     inventory = open_inventory(args)
+    if Path(args.file).suffix.casefold() == ".csv":
+        from knockgui.core.atomic import atomic_write
+        from knockgui.core.importers.csvfile import export_csv
+
+        if args.with_secrets:
+            raise InputError("A CSV export holds no secrets; export with secrets to a .kgx or .json file instead.")
+        atomic_write(Path(args.file), export_csv(inventory.routers))
+        print(f"Exported {len(inventory.routers)} routers to {args.file} (CSV, without secrets).")
+        return 0
     passphrase = read_passphrase(args.passphrase_file, confirm=True) if args.with_secrets else None
     report = exchange.export_file(inventory, Path(args.file), passphrase)
     kind = "encrypted, with secrets" if passphrase else "without secrets"
     print(f"Exported {report.count} routers to {args.file} ({kind}).")
     if report.warning:
         warn(report.warning)
-    return 0
-
-
-def cmd_import(args: argparse.Namespace) -> int:
-    from knockgui.core import exchange
-
-    inventory = open_inventory(args)
-    try:
-        data = Path(args.file).read_bytes()
-    except OSError as exc:
-        raise InputError(f"Could not read {args.file} ({exc.strerror or exc}); check the file name.") from None
-    passphrase = read_passphrase(args.passphrase_file, confirm=False) if exchange.is_encrypted(data) else None
-    report = exchange.merge(inventory, exchange.read_import(data, passphrase))
-    print(f"Imported from {args.file}: {report.message}")
-    for label, names in (("added", report.added), ("updated", report.updated), ("skipped", report.skipped)):
-        if names:
-            print(f"  {label}: {', '.join(names)}")
     return 0
 
 
@@ -358,11 +358,6 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--with-secrets", action="store_true", help="include sequences and passwords, encrypted")
     p.add_argument("--passphrase-file", metavar="F", help="read the passphrase from the first line of F")
     p.set_defaults(func=cmd_export)
-
-    p = sub.add_parser("import", help="import an export file, merging by name")
-    p.add_argument("file", metavar="FILE")
-    p.add_argument("--passphrase-file", metavar="F", help="read the passphrase from the first line of F")
-    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("routeros", help="print RouterOS firewall commands implementing a router's sequence")
     p.add_argument("name", metavar="NAME")

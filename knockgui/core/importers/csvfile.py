@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterable
 
 from knockgui.core.importers.records import MAX_RECORDS, MAX_TEXT, Record, damaged
+from knockgui.core.model import Router
 
 WHAT = "CSV file"
 COLUMNS = ("name", "host", "port", "group", "service", "user", "password", "sequence", "note")
@@ -122,3 +123,19 @@ def encode_records(records: Iterable[Record], *, delimiter: str = ",", bom: bool
     ]
     data = encode(rows, COLUMNS, delimiter=delimiter)
     return (b"\xef\xbb\xbf" if bom else b"") + data
+
+
+def export_csv(routers: Iterable[Router]) -> bytes:
+    """The routers as CSV without secrets (no password, no sequence), in :data:`EXPORT_COLUMNS`."""
+    return encode(
+        {
+            "name": r.name,
+            "host": r.host,
+            "port": str(r.service_port),
+            "group": r.group,
+            "service": r.service.value,
+            "user": r.user,
+            "note": r.notes,
+        }
+        for r in routers
+    )

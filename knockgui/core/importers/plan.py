@@ -46,6 +46,7 @@ class Entry:
     router: Router | None = None
     candidate: Candidate | None = None
     held: tuple[str, ...] = ()
+    fill: bool = False  # merged into a router an earlier entry of the file matched: fills in only
 
     def __repr__(self) -> str:
         return f"Entry({self.action.value}, {self.label!r}, {self.reason!r})"
@@ -184,6 +185,7 @@ def build_plan(inventory: Inventory, source: Source, *, duplicates: str = MERGE,
     taken_ids = {r.id for r in inventory.routers}
     entries: list[Entry] = []
     index: dict[str, int] = {}  # router id -> its entry, for entries merged into a planned one
+    matched: set[str] = set()  # existing routers an entry of this file was merged into (or found unchanged)
     for found in candidates(source):
         if isinstance(found, tuple):
             entries.append(Entry(Action.SKIP, found[0], found[1]))
@@ -239,12 +241,24 @@ def build_plan(inventory: Inventory, source: Source, *, duplicates: str = MERGE,
                 )
             )
             continue
-        merged = _update(target, router, replace_changed)
+        fill = target.id in matched
+        matched.add(target.id)
+        merged = _fill(target, router) if fill else _update(target, router, replace_changed)
         if merged.needs_sequence and found.sequence is not None:
             merged = replace(merged, needs_sequence=False)
+        if merged == target and _merged_secret(_kept(inventory, target, found), found, fill) is None:
+            entries.append(Entry(Action.SKIP, found.label, f"the same as {kind} {target.name} (unchanged)"))
+            continue
         targets.put(merged, target)
         entries.append(
-            Entry(Action.MERGE, found.label, target.name, router=merged, candidate=replace(found, router=merged))
+            Entry(
+                Action.MERGE,
+                found.label,
+                target.name,
+                router=merged,
+                candidate=replace(found, router=merged),
+                fill=fill,
+            )
         )
     return Plan(str(source.path), tuple(entries))
 
@@ -260,31 +274,46 @@ class Applied:
         return self.plan.message
 
 
-def _merged_secret(old: RouterSecret | None, found: Candidate) -> RouterSecret | None:
+def _merged_secret(old: RouterSecret | None, found: Candidate, fill: bool = False) -> RouterSecret | None:
+    """The keyring entry after merging ``found`` into ``old`` (the file's values win, or with ``fill`` only
+    fill in what is missing); None when nothing changes."""
     new = found.secret()
     if new is None:
         return None
     if old is None:
         return new
-    merged = RouterSecret(found.sequence or old.sequence, found.password or old.password, found.login or old.login)
+    if fill:
+        merged = RouterSecret(old.sequence or found.sequence, old.password or found.password, old.login or found.login)
+    else:
+        merged = RouterSecret(found.sequence or old.sequence, found.password or old.password, found.login or old.login)
     return None if merged == old else merged
+
+
+def _kept(inventory: Inventory, target: Router, found: Candidate) -> RouterSecret | None:
+    """The target's keyring entry, read only when the file brings a secret to compare with it."""
+    return inventory.secrets.get(target.id) if found.secret() is not None else None
 
 
 def apply(inventory: Inventory, plan: Plan) -> Applied:
     """Write the plan: one atomic write of ``routers.json`` plus the keyring entries (all or nothing)."""
-    changes: list[tuple[Router, RouterSecret | None]] = []
-    existing = {r.id for r in inventory.routers}
+    existing = {r.id: r for r in inventory.routers}
+    routers: dict[str, Router] = {}
+    secrets: dict[str, RouterSecret] = {}
     for entry in plan.entries:
         if entry.router is None or entry.candidate is None:
             continue
-        if entry.router.id in existing:
-            secret = _merged_secret(inventory.secrets.get(entry.router.id), entry.candidate)
+        rid = entry.router.id
+        if rid in existing:
+            base = secrets[rid] if rid in secrets else inventory.secrets.get(rid)
+            secret = _merged_secret(base, entry.candidate, entry.fill)
         else:
             secret = entry.candidate.secret()
-        router = entry.router
-        if secret is None and entry.router.id in existing and router == inventory.get(router.id):
-            continue
-        changes.append((router, secret))
+        if secret is not None:
+            secrets[rid] = secret
+        routers[rid] = entry.router
+    changes = [
+        (router, secrets.get(rid)) for rid, router in routers.items() if rid in secrets or existing.get(rid) != router
+    ]
     if changes:
         inventory.upsert_many(changes)
     return Applied(plan, len(changes), sum(1 for _, s in changes if s is not None))

@@ -59,7 +59,8 @@ def test_winbox_sample_two_users_on_one_address_become_one_router(tmp_path: Path
     text = inv.path.read_text()
     assert '"user"' not in text and "123" not in text
     again = build_plan(inv, read_source(FIXTURES / TWO))  # importing again doubles nothing
-    assert [e.action for e in again.entries] == [Action.MERGE, Action.MERGE]
+    assert [e.action for e in again.entries] == [Action.SKIP, Action.SKIP]
+    assert "unchanged" in again.entries[1].reason
     apply(inv, again)
     assert len(inv.routers) == 1
 
