@@ -25,19 +25,12 @@ from dataclasses import dataclass
 
 from knockgui import __version__
 from knockgui.core.errors import InputError
-from knockgui.core.model import Router, Service
+from knockgui.core.model import Router
 from knockgui.core.sequence import Protocol, Sequence, Step
 
 _DURATION = re.compile(r"^(\d+[wdhms])+$|^\d{1,2}:\d{2}:\d{2}$")
 _PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,40}$")
 _PLAIN = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 !#%&'()*+,-./:;<=>@[]^_`{|}~")
-_SERVICE_LABEL = {
-    Service.WINBOX: "Winbox",
-    Service.SSH: "SSH",
-    Service.TELNET: "telnet",
-    Service.WEBFIG: "WebFig",
-    Service.CUSTOM: "the management service",
-}
 
 
 @dataclass(frozen=True)
@@ -69,10 +62,8 @@ def quote_raw(data: bytes) -> str:
 
 
 def management_ports(router: Router) -> list[int]:
-    """The TCP port(s) to accept after the knock: the service port (WebFig on the default: 80 and 443)."""
-    if router.service is Service.WEBFIG and router.port is None:
-        return [80, 443]
-    return [router.service_port]
+    """The TCP port(s) to accept after the knock: every service's port."""
+    return list(router.management_ports)
 
 
 def _match(step: Step, ipv6: bool) -> str:
@@ -92,7 +83,7 @@ def _match(step: Step, ipv6: bool) -> str:
 def _rules(router: Router, sequence: Sequence, opts: ScriptOptions, ipv6: bool) -> list[str]:
     prefix = opts.list_prefix
     n = len(sequence.steps)
-    label = _SERVICE_LABEL[router.service]
+    label = ", ".join(dict.fromkeys(spec.label for spec in router.services))
     ports = ",".join(str(p) for p in management_ports(router))
     lines = []
     for i, step in enumerate(sequence.steps, start=1):

@@ -7,6 +7,7 @@ import pytest
 from knockgui.core.errors import InputError, KnockguiError, NotFoundError
 from knockgui.core.links import Action, Link, is_link, parse_link, resolve_link
 from knockgui.core.model import Router, Service
+from tests.testbed.routers import make_router
 
 GOOD = [
     ("knockgui://connect/MikroTik-Office", Link(Action.CONNECT, name="MikroTik-Office")),
@@ -114,8 +115,8 @@ def test_describe() -> None:
 
 ROUTERS = [
     Router(name="MikroTik-Office", host="10.0.0.1"),
-    Router(name="Office-SSH", host="10.0.0.1", service=Service.SSH),
-    Router(name="Office-Alt", host="10.0.0.1", port=8292),
+    make_router(name="Office-SSH", host="10.0.0.1", service=Service.SSH),
+    make_router(name="Office-Alt", host="10.0.0.1", port=8292),
     Router(name="Branch", host="Branch.Example.net"),
     Router(name="V6", host="2001:db8:0:0::1"),
 ]

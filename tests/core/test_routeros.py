@@ -11,7 +11,7 @@ import pytest
 
 from knockgui.core.errors import InputError
 from knockgui.core.generate import AVOID_PORTS, generate_sequence
-from knockgui.core.model import Router, Service
+from knockgui.core.model import Router, Service, ServiceSpec
 from knockgui.core.routeros import ScriptOptions, quote, routeros_script
 from knockgui.core.sequence import Protocol, Sequence, Step, parse_sequence
 from tests.testbed.netns import NamespaceRouter, assert_test_address
@@ -131,7 +131,8 @@ def test_script_shape_follows_the_seed() -> None:
 
 def test_icmp_payload_webfig_ipv6_and_drop_all() -> None:
     seq = parse_sequence("icmp:128 40000:udp:0x00ff22")
-    router = Router("Web", "10.0.0.1", service=Service.WEBFIG)
+    web = (ServiceSpec(Service.WEBFIG), ServiceSpec(Service.WEBFIG_HTTPS))
+    router = Router("Web", "10.0.0.1", services=web)
     script = routeros_script(router, seq, ScriptOptions(ipv6=True, drop="all", final_timeout="1d"))
     v4 = parse_rules(script)
     assert v4[0]["packet-size"] == b"128" and v4[0]["protocol"] == b"icmp"

@@ -33,6 +33,7 @@ from tests.gui.conftest import make_inventory
 from tests.testbed import recorder
 from tests.testbed.display import docked_icons
 from tests.testbed.netns import NamespaceRouter
+from tests.testbed.routers import make_router
 
 SEED = "1337:tcp 17954:udp"
 
@@ -159,7 +160,7 @@ def test_with_tray_knock_and_connect_knocks_the_namespace_router_and_notifies(
     routers = [
         (Router(name="MikroTik-Office", host=seed_router.router4), SEED),
         # Nothing listens on 8299 in the namespace: its check fails even once this host is let in.
-        (Router(name="Other", host=seed_router.router4, group="lab", port=8299, timeout_s=0.5), SEED),
+        (make_router(name="Other", host=seed_router.router4, group="lab", port=8299, timeout_s=0.5), SEED),
     ]
     window = _window(qtbot, config_dir, routers)
     window.show()

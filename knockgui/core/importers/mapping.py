@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from knockgui.core.errors import KnockguiError
 from knockgui.core.importers.records import Record
-from knockgui.core.model import Router, Service
+from knockgui.core.model import Router, Service, single
 from knockgui.core.secrets import RouterSecret
 from knockgui.core.sequence import Sequence
 from knockgui.core.validate import MAX_GROUP, MAX_NAME, MAX_NOTES, check_host, check_router
@@ -126,8 +126,7 @@ def candidate(record: Record) -> Candidate | str:
                 name=name,
                 host=host,
                 group=_line(record.group, MAX_GROUP),
-                service=Service(kind),
-                port=port,
+                services=single(Service(kind), port),
                 notes=_notes(record.note),
                 needs_sequence=sequence is None,
             )
@@ -147,7 +146,7 @@ def candidate(record: Record) -> Candidate | str:
 def candidate_from_item(router: Router, secret: RouterSecret | None) -> Candidate:
     """A router from knockgui's own export file (already checked) as a candidate; a custom command
     from a file is marked so that it does not run before the user confirmed it."""
-    marked = router.command_unconfirmed or bool(router.command)
+    marked = router.command_unconfirmed or any(spec.command for spec in router.services)
     needs = secret is None or secret.sequence is None
     from dataclasses import replace
 
@@ -157,11 +156,17 @@ def candidate_from_item(router: Router, secret: RouterSecret | None) -> Candidat
     return Candidate(router, router.name, secret.password, secret.login, secret.sequence)
 
 
-SENSITIVE = ("host", "port", "service", "command", "pass_password")
+def _commands(router: Router) -> tuple[str, ...]:
+    return tuple(spec.command.strip() for spec in router.services)
+
+
+def _ends(router: Router) -> tuple[tuple[str, int], ...]:
+    return tuple((spec.kind.value, spec.effective_port) for spec in router.services)
 
 
 def sensitive_changes(old: Router, new: Router) -> list[str]:
-    """What of ``old`` would change where its secret goes or what runs: "host 10.0.0.1 -> 10.0.0.9" ..."""
+    """What of ``old`` would change where its secret goes or what runs: "host 10.0.0.1 -> 10.0.0.9",
+    its default port or service, its other services, a custom command, pass_password."""
     changes = []
     if old.host.casefold() != new.host.casefold():
         changes.append(f"host {old.host} -> {new.host}")
@@ -169,7 +174,11 @@ def sensitive_changes(old: Router, new: Router) -> list[str]:
         changes.append(f"port {old.service_port} -> {new.service_port}")
     if old.service != new.service:
         changes.append(f"service {old.service.value} -> {new.service.value}")
-    if old.command.strip() != new.command.strip():
+    if not changes and _ends(old) != _ends(new):
+        before = ", ".join(s.describe() for s in old.services)
+        after = ", ".join(s.describe() for s in new.services)
+        changes.append(f"services {before} -> {after}")
+    if _commands(old) != _commands(new):
         changes.append("its custom command")
     if old.pass_password != new.pass_password:
         changes.append(f"pass_password {str(old.pass_password).lower()} -> {str(new.pass_password).lower()}")

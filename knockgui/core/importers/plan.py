@@ -134,15 +134,14 @@ def _update(old: Router, new: Router, take_sensitive: bool) -> Router:
         keep_open_s=new.keep_open_s if new.keep_open_s is not None else old.keep_open_s,
     )
     if take_sensitive:
-        changed_command = new.command.strip() != old.command.strip()
+        old_commands = {spec.command.strip() for spec in old.services}
+        changed_command = any(spec.command.strip() not in old_commands for spec in new.services)
         merged = replace(
             merged,
             host=new.host,
-            port=new.port,
-            service=new.service,
-            command=new.command,
+            services=new.services,
             pass_password=new.pass_password,
-            command_unconfirmed=old.command_unconfirmed or (changed_command and bool(new.command)),
+            command_unconfirmed=old.command_unconfirmed or changed_command,
         )
     if new.name != old.name and new.name.casefold() == old.name.casefold():
         merged = replace(merged, name=new.name)

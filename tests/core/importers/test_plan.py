@@ -13,7 +13,7 @@ from knockgui.core.importers import Source, csvfile, read_source, winbox
 from knockgui.core.importers.plan import MERGE, SKIP, Action, apply, build_plan
 from knockgui.core.importers.records import Record
 from knockgui.core.launch import Machine, build_launch
-from knockgui.core.model import Router, Service
+from knockgui.core.model import Router, Service, single
 from knockgui.core.secrets import MemorySecretStore, RouterSecret
 from knockgui.core.settings import Settings
 from knockgui.core.store import Inventory
@@ -132,7 +132,7 @@ def test_csv_sequence_is_stored_and_duplicates_merge_or_skip(tmp_path: Path) -> 
 
 def _office(tmp_path: Path) -> Inventory:
     inv = inventory(tmp_path / "cfg")
-    inv.add(Router("Office", "127.0.0.1", service=Service.WINBOX), secret("1337:tcp", "office-pw"))
+    inv.add(Router("Office", "127.0.0.1", services=single(Service.WINBOX)), secret("1337:tcp", "office-pw"))
     return inv
 
 
