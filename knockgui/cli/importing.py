@@ -96,8 +96,7 @@ def _selection(args: argparse.Namespace, inventory: Inventory) -> list[Router]:
 
 
 def cmd_set_sequence(args: argparse.Namespace) -> int:
-    from knockgui.core.generate import generate_sequence
-    from knockgui.core.secrets import RouterSecret
+    from knockgui.core.bulk import set_sequences
     from knockgui.core.sequence import parse_sequence
 
     given = sum(1 for v in (args.sequence is not None, args.generate, args.source is not None) if v)
@@ -112,24 +111,13 @@ def cmd_set_sequence(args: argparse.Namespace) -> int:
         source = inventory.find(args.source)
         common = inventory.secret(source).knock_sequence
         chosen = [r for r in chosen if r.id != source.id]
-    changes: list[tuple[Router, RouterSecret | None]] = []
-    kept: list[str] = []
-    for router in chosen:
-        current = inventory.secrets.get(router.id)
-        if current is not None and current.sequence is not None and not args.overwrite:
-            kept.append(router.name)
-            continue
-        sequence = common if common is not None else generate_sequence(args.steps)
-        password, login = (current.password, current.login) if current is not None else (None, None)
-        changes.append((router, RouterSecret(sequence, password, login)))
-    if changes:
-        inventory.upsert_many(changes)
-    how = "its own new random sequence each" if common is None else "the same sequence"
-    names = ", ".join(r.name for r, _ in changes)
-    print(f"Set {how} for {len(changes)} routers" + (f": {names}." if changes else "."))
-    if kept:
-        print(f"  kept ({len(kept)}, they have a sequence; --overwrite replaces it): {', '.join(kept)}")
-    if changes:
+    result = set_sequences(inventory, chosen, common, steps=args.steps, overwrite=args.overwrite)
+    how = "its own new random sequence each" if result.generated else "the same sequence"
+    names = ", ".join(result.changed)
+    print(f"Set {how} for {len(result.changed)} routers" + (f": {names}." if names else "."))
+    if result.kept:
+        print(f"  kept ({len(result.kept)}, they have a sequence; --overwrite replaces it): {', '.join(result.kept)}")
+    if result.changed:
         print("  Put each router's firewall rules in place: knockgui-cli routeros NAME prints them.")
     return 0
 

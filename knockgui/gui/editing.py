@@ -198,6 +198,16 @@ class EditingMixin:
             self.statusBar().showMessage(message)
         self.refresh()
 
+    def set_sequence(self) -> None:
+        """Routers > Set sequence…: for the selection, a group, or every router without one."""
+        from knockgui.gui.set_sequence import SetSequenceDialog
+
+        dialog = SetSequenceDialog(self._parent(), self.inventory, self.selected_routers())
+        if not dialog.exec():
+            return
+        self.refresh()
+        self.statusBar().showMessage(dialog.result_message)
+
     def export_file(self) -> None:
         from knockgui.gui.import_export import export_routers
 
