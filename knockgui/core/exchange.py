@@ -22,13 +22,13 @@ import base64
 import binascii
 import json
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from knockgui.core.atomic import atomic_write
 from knockgui.core.errors import InputError, KnockguiError
-from knockgui.core.model import Router, new_id
+from knockgui.core.model import Router
 from knockgui.core.secrets import RouterSecret
 from knockgui.core.sequence import parse_sequence
 from knockgui.core.store import Inventory
@@ -290,38 +290,20 @@ def read_import(data: bytes, passphrase: str | None = None) -> list[ImportItem]:
     return items
 
 
-def _same(a: Router, b: Router) -> bool:
-    return router_to_dict(a, with_id=False) == router_to_dict(b, with_id=False)
-
-
 def merge(inventory: Inventory, items: list[ImportItem]) -> ImportReport:
-    """Merge checked items by name: add new, update changed (keeping the id), skip identical."""
-    added: list[str] = []
-    updated: list[str] = []
-    skipped: list[str] = []
-    changes: list[tuple[Router, RouterSecret | None]] = []
-    existing = {r.name.casefold(): r for r in inventory.routers}
-    taken = {r.id for r in inventory.routers}
-    for item in items:
-        old = existing.get(item.router.name.casefold())
-        if old is None:
-            router = item.router
-            while router.id in taken:
-                router = replace(router, id=new_id())
-            taken.add(router.id)
-            changes.append((router, item.secret))
-            added.append(router.name)
-            continue
-        router = replace(item.router, id=old.id)
-        secret_changed = item.secret is not None and inventory.secrets.get(old.id) != item.secret
-        if _same(router, old) and not secret_changed:
-            skipped.append(router.name)
-            continue
-        changes.append((router, item.secret if secret_changed else None))
-        updated.append(router.name)
-    if changes:
-        inventory.upsert_many(changes)
-    return ImportReport(tuple(added), tuple(updated), tuple(skipped))
+    """Merge checked items through the import plan (:mod:`knockgui.core.importers.plan`): new names are
+    added, changed routers updated (keeping their id), identical ones skipped; an item that would change
+    an existing router's host, port, service, custom command or pass_password is skipped, never applied."""
+    from knockgui.core.importers import Source
+    from knockgui.core.importers.plan import Action, apply, build_plan
+
+    plan = build_plan(inventory, Source(inventory.path, "knockgui", items=tuple(items)))
+    apply(inventory, plan)
+
+    def names(action: Action) -> tuple[str, ...]:
+        return tuple(e.router.name if e.router is not None else e.label for e in plan.of(action))
+
+    return ImportReport(names(Action.ADD), names(Action.MERGE), names(Action.SKIP))
 
 
 def import_file(inventory: Inventory, path: Path, passphrase: str | None = None) -> ImportReport:
