@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -93,3 +94,53 @@ def test_lengths_near_the_limits() -> None:
     fields = [(winbox.F_HOST, winbox.T_STR16, big), (winbox.F_NOTE, winbox.T_STR16, big)]
     _run("winbox", winbox.encode([fields] * 20))
     _run("csv", b"host,note\n" + b"h," + b"y" * 200_000 + b"\n")  # past csv's field limit: a sentence
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(
+    records=st.lists(
+        st.builds(
+            Record,
+            host=st.one_of(
+                st.text(max_size=40), st.sampled_from(["10.0.0.1", "10.0.0.1:8291", "[::1]:22", "AA:BB:CC:DD:EE:FF"])
+            ),
+            name=st.text(max_size=70),
+            port=st.one_of(st.none(), st.integers(1, 65535)),
+            group=st.text(max_size=70),
+            kind=st.sampled_from(["", "winbox", "ssh", "custom", "bogus"]),
+            user=st.text(max_size=20),
+            password=st.text(max_size=20),
+            note=st.text(max_size=100),
+            sequence=st.sampled_from(["", "1337", "99999:tcp", "1:udp 2:tcp"]),
+        ),
+        max_size=12,
+    )
+)
+def test_any_records_plan_and_apply_or_say_why(records: list[Record], tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Whatever the decoders hand over, the plan maps it (or skips it with a reason) and applies it."""
+    from pathlib import Path
+
+    from knockgui.core.importers import Source
+    from knockgui.core.importers.plan import Action, apply, build_plan
+    from knockgui.core.secrets import MemorySecretStore
+    from knockgui.core.store import Inventory
+
+    inventory = Inventory.open(tmp_path_factory.mktemp("cfg"), MemorySecretStore())
+    plan = build_plan(inventory, Source(Path("x.cdb"), "winbox", tuple(records)))
+    assert len(plan.entries) == len(records)
+    assert all(e.reason for e in plan.of(Action.SKIP))
+    apply(inventory, plan)
+    names = [r.name.casefold() for r in inventory.routers]
+    assert len(names) == len(set(names)) == len(plan.of(Action.ADD))
+    for router in inventory.routers:
+        assert router.needs_sequence == (
+            inventory.secrets.get(router.id) is None or inventory.secrets.get(router.id).sequence is None
+        )  # type: ignore[union-attr]
+    text = inventory.path.read_text() if inventory.path.exists() else ""
+    others = [v for r in records for v in (r.host, r.name, r.group, r.note, r.user, r.kind, r.sequence)]
+    others += ['"schema"', '"routers"', '"needs_sequence"', "true", "false", '"services"']
+    for record in records:
+        if len(record.password) >= 6 and not any(record.password in o for o in others):
+            assert record.password not in text
