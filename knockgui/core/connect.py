@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from knockgui.core import process
 from knockgui.core.errors import KnockguiError, LaunchError
@@ -202,11 +202,12 @@ def connect(
     reuse = launch and not knock_again  # "knock only" always knocks
     launch = launch and spec.kind not in NO_CLIENT
     secret = inventory.secret(router)
+    client = replace(router, user=secret.login) if secret.login and not router.user else router  # an imported login
     opened_state = OpenState(inventory.path.parent)
     # Built now so that a missing client is reported before anything is sent; built again below with the
     # address that was knocked.
-    plan = build_launch(router, settings, platform, secret.password, machine=machine, service=spec) if launch else None
-    sequence = effective_sequence(router, secret.sequence, settings)
+    plan = build_launch(client, settings, platform, secret.password, machine=machine, service=spec) if launch else None
+    sequence = effective_sequence(router, secret.knock_sequence, settings)
     timeout = router.timeout_s if router.timeout_s is not None else settings.default_timeout_s
     port = spec.effective_port
     result = _still_open(opened_state, router, port, timeout, cancel) if reuse else None
@@ -225,7 +226,7 @@ def connect(
     if not opened and not force:
         return ConnectResult(result, None, None, f"{plan.label} was not started. {result.message}", service=spec)
     plan = build_launch(
-        router, settings, platform, secret.password, machine=machine, service=spec, address=result.address
+        client, settings, platform, secret.password, machine=machine, service=spec, address=result.address
     )
     try:
         started = process.start(

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from knockgui.core.atomic import atomic_write, file_lock
-from knockgui.core.errors import ConfigError, InputError, KnockguiError, NotFoundError
+from knockgui.core.errors import ConfigError, InputError, KnockguiError, NotFoundError, SecretStoreError
 from knockgui.core.model import Router
 from knockgui.core.readfile import UnreadableFile, read_regular
 from knockgui.core.secrets import RouterSecret, SecretStore
@@ -270,6 +270,11 @@ class Inventory:
             raise NotFoundError(
                 f'No knock sequence is stored in the keyring for "{router.name}"; edit the router and enter it.'
             )
+        if found.sequence is None:
+            raise NotFoundError(
+                f'"{router.name}" has no knock sequence yet (it was imported); set one with Edit or '
+                f'knockgui-cli set-sequence "{router.name}".'
+            )
         return found
 
     def has_secret(self, router: Router) -> bool:
@@ -312,7 +317,7 @@ class Inventory:
     def add(self, router: Router, secret: RouterSecret) -> Router:
         """Add a router and store its secret. InputError for bad fields or a name in use."""
         with self._lock, file_lock(self.path):
-            router = check_router(router)
+            router = _flagged(check_router(router), secret)
             self._refresh()
             self._check_unique(router, self._routers)
             if router.id in self._by_id:
@@ -337,7 +342,7 @@ class Inventory:
     def update(self, router: Router, secret: RouterSecret | None = None) -> Router:
         """Replace the router with the same id (rename keeps the secret); store ``secret`` if given."""
         with self._lock, file_lock(self.path):
-            router = check_router(router)
+            router = _flagged(check_router(router), secret)
             self._refresh()
             if router.id not in self._by_id:
                 raise NotFoundError(f'The router "{router.name}" no longer exists; reload the router list.')
@@ -378,7 +383,7 @@ class Inventory:
         """
         with self._lock, file_lock(self.path):
             self._refresh()
-            checked = [(check_router(r), s) for r, s in items]
+            checked = [(_flagged(check_router(r), s), s) for r, s in items]
             merged = dict(self._by_id)
             for router, _ in checked:
                 merged[router.id] = router
@@ -399,13 +404,23 @@ class Inventory:
                     self.secrets.set(router.id, secret)
                     undo.append((router.id, previous))
                 self._save(routers)
-            except BaseException:
+            except BaseException as exc:
+                names = {r.id: r.name for r in routers}
+                stuck: list[str] = []
                 for router_id, previous in reversed(undo):
-                    with contextlib.suppress(KnockguiError):
+                    try:
                         if previous is None:
                             self.secrets.delete(router_id)
                         else:
                             self.secrets.set(router_id, previous)
+                    except KnockguiError:
+                        stuck.append(names.get(router_id, router_id))
+                if stuck and isinstance(exc, KnockguiError):
+                    raise SecretStoreError(
+                        f"{exc.message.rstrip('.')}; {self.path.name} was not changed, but the keyring entries of "
+                        f"{', '.join(reversed(stuck))} could not be put back as they were: check them with "
+                        "knockgui-cli show NAME and set them again if needed."
+                    ) from None
                 raise
             self._end()
 
@@ -435,6 +450,15 @@ def _pause_between_writes() -> None:
         return
     Path(marker).write_text(f"{os.getpid()}\n")
     time.sleep(60)
+
+
+def _flagged(router: Router, secret: RouterSecret | None) -> Router:
+    """The router with ``needs_sequence`` cleared when a secret with a sequence is stored for it (and set
+    when one without a sequence is)."""
+    if secret is None:
+        return router
+    needs = secret.sequence is None
+    return router if router.needs_sequence == needs else replace(router, needs_sequence=needs)
 
 
 def _fresh_id(taken: dict[str, Router]) -> str:

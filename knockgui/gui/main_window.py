@@ -175,6 +175,7 @@ class MainWindow(EditingMixin, QMainWindow):
         a.settings.triggered.connect(self.edit_settings)
         a.import_file.triggered.connect(self.import_file)
         a.export_file.triggered.connect(self.export_file)
+        a.set_sequence.triggered.connect(self.set_sequence)
         self.runner.idle.connect(lambda: a.cancel.setEnabled(False))
 
         self.resize(900, 520)

@@ -64,7 +64,7 @@ def test_the_file_holds_only_what_differs_from_the_defaults_and_reads_the_full_f
     from knockgui.core.validate import router_to_dict
 
     full = {"schema": 1, "routers": [router_to_dict(r) for r in inventory.routers]}  # as earlier versions wrote
-    assert len(full["routers"][0]) == 13
+    assert len(full["routers"][0]) == 15  # with needs_sequence and command_unconfirmed
     (config_dir / FILE_NAME).write_text(json.dumps(full))
     assert make(config_dir).routers == inventory.routers
 
