@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -62,12 +63,16 @@ def have_wine() -> str:
 
 
 def wine_env(prefix: Path = PREFIX) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "QT_"))}
+    # Host-only settings stay out: PYTHON* and VIRTUAL_ENV (the host's Python), QT_*, and KNOCKGUI_* (a host
+    # path in KNOCKGUI_CONFIG_DIR means nothing to a Windows program: it keeps to %APPDATA%\knockgui).
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "QT_", "KNOCKGUI_"))}
     env.update(
         WINEPREFIX=str(prefix),
         WINEARCH="win64",
         WINEDEBUG="-all",
-        WINEDLLOVERRIDES="mscoree,mshtml=",  # no Mono/Gecko install dialogs
+        # no Mono/Gecko install dialogs; no winemenubuilder (it would copy shortcuts and link handlers
+        # that programs register in the prefix into the host's menus and mimeapps.list)
+        WINEDLLOVERRIDES="mscoree,mshtml=;winemenubuilder.exe=d",
         PYTHONUTF8="1",
         PYTHONIOENCODING="utf-8",
     )
@@ -237,6 +242,14 @@ def check_pins(prefix: Path = PREFIX) -> None:
     if proc.returncode != 0:
         raise SystemExit(f"build[windows]: {proc.stdout.strip()}")
     log(proc.stdout.strip())
+
+
+def version_strings(exes: Sequence[Path], prefix: Path = PREFIX) -> dict[str, dict[str, str]]:
+    """The version resource strings of each exe, read from the PE file by pefile in the Wine CPython."""
+    script = windows_path(Path(__file__).with_name("peversion.py"))
+    proc = wine([python_exe(prefix), script, *(windows_path(exe) for exe in exes)], prefix=prefix)
+    found: dict[str, dict[str, str]] = json.loads(proc.stdout)
+    return found
 
 
 def setup() -> None:
