@@ -25,6 +25,28 @@ def test_version_resource_comes_from_the_package_version(tmp_path: Path) -> None
     assert "filevers=(1, 2, 3, 0)" in text and "StringStruct('ProductVersion', '1.2.3')" in text
 
 
+def test_each_exe_gets_its_own_version_file_and_a_borrowed_one_is_refused(tmp_path: Path) -> None:
+    import build
+
+    folder = versioninfo.write_version_files(tmp_path, "1.2.3")
+    gui = (folder / "version-knockgui.txt").read_text()
+    cli = (folder / "version-knockgui-cli.txt").read_text()
+    assert "StringStruct('InternalName', 'knockgui-cli')" in cli and "'knockgui-cli.exe'" in cli
+    assert "StringStruct('InternalName', 'knockgui')" in gui and "'knockgui.exe'" in gui
+    good = {
+        rf"Z:\d\{name}.exe": {**versioninfo.expected_strings(name, "1.2.3"), "fixed": "1.2.3.0"}
+        for name in ("knockgui", "knockgui-cli")
+    }
+    assert build.version_problems(good, "1.2.3") == []
+    borrowed = {**good, r"Z:\d\knockgui-cli.exe": good[r"Z:\d\knockgui.exe"]}  # the bug of issue 15
+    assert build.version_problems(borrowed, "1.2.3") == [
+        "knockgui-cli.exe FileDescription is 'knockgui: knock, check and connect to MikroTik routers', "
+        "expected 'knockgui-cli: the knockgui command line (knock, check, connect)'",
+        "knockgui-cli.exe InternalName is 'knockgui', expected 'knockgui-cli'",
+        "knockgui-cli.exe OriginalFilename is 'knockgui.exe', expected 'knockgui-cli.exe'",
+    ]
+
+
 def test_the_committed_ico_holds_every_size_as_png() -> None:
     data = (ROOT / "resources" / "knockgui.ico").read_bytes()
     reserved, kind, count = struct.unpack_from("<HHH", data)
