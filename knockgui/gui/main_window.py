@@ -444,6 +444,19 @@ class MainWindow(EditingMixin, QMainWindow):
         self.filter.setClearButtonEnabled(True)
         if not self.view.horizontalHeader().isSortIndicatorShown():  # the rows are in this order already
             self._show_sort_arrow(*self.model.sort_order())
+        self._show_still_open()
+
+    def _show_still_open(self) -> None:
+        """Routers that a knock opened earlier (this run or another, the CLI's too) and that still list
+        this computer: ``open until 14:32`` in their Result cell."""
+        from knockgui.core.opened import OpenState
+
+        entries = OpenState(self.inventory.path.parent).all()
+        for router in self.model.routers:
+            entry = entries.get(router.id)
+            if entry is not None and self.model.status(router.id) is None:
+                knocked = entry.until - router.final_timeout_s
+                self.model.set_status(router.id, f"open until {entry.clock()}", StatusKind.OK, at=knocked)
 
     def _check_keyring(self) -> None:
         self.keyring_label.check(self.inventory.secrets)
