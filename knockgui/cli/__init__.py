@@ -92,9 +92,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
         modules = [importlib.import_module(f"knockgui.cli.{FAST_COMMANDS[only]}")]
     else:
-        from knockgui.cli import connect, forward, inventory, knock, links, proxy, selftest
+        from knockgui.cli import connect, forward, importing, inventory, knock, links, proxy, routeros, selftest
 
-        modules = [knock, inventory, connect, links, proxy, forward, selftest]
+        modules = [knock, inventory, importing, routeros, connect, links, proxy, forward, selftest]
 
     parser = Parser(
         prog=PROG, description="Knock, check and connect to MikroTik routers.", formatter_class=HelpFormatter

@@ -117,7 +117,7 @@ def run_fleet(args: argparse.Namespace, options: KnockOptions, names: list[str])
             raise NotFoundError(
                 f'No knock sequence is stored in the keyring for "{router.name}"; edit the router and enter it.'
             )
-        return effective_sequence(router, entry.secret().sequence, settings)
+        return effective_sequence(router, entry.secret().knock_sequence, settings)
 
     from knockgui.core.fleet import fit_parallel
 

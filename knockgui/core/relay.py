@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from knockgui.core.address import Family, Target, resolve
 from knockgui.core.errors import CancelledError, NetworkError, PortClosedError
 from knockgui.core.knock import knock
-from knockgui.core.probe import CANCEL_SLICE_S, RETRY_INTERVAL_S, attempt_offsets
-from knockgui.core.send import IN_PROGRESS, NO_LINGER
+from knockgui.core.probe import CANCEL_SLICE_S, RETRY_INTERVAL_S, attempt_offsets, close_now
+from knockgui.core.send import IN_PROGRESS
 from knockgui.core.sequence import Sequence
 
 CHUNK = 65536
@@ -33,14 +33,6 @@ _RETRY = frozenset({errno.ETIMEDOUT, errno.ECONNRESET, errno.EADDRINUSE, errno.E
 
 def _where(target: Target) -> str:
     return target.host if target.host == target.address else f"{target.host} ({target.address})"
-
-
-def _drop(sock: socket.socket) -> None:
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, NO_LINGER)
-    except OSError:
-        pass
-    sock.close()
 
 
 def open_connection(
@@ -107,7 +99,7 @@ def open_connection(
     finally:
         selector.close()
         for sock in pending:
-            _drop(sock)
+            close_now(sock)
 
 
 def _judge(code: int, port: int, where: str) -> None:

@@ -269,6 +269,27 @@ def core_checks(
     return checks
 
 
+def _open_report(path: Path) -> tuple[TextIO, Path]:
+    """A new file of this user's (O_EXCL, mode 0600) that then takes ``path``'s name, and where it is.
+
+    The name is taken by rename, so a symlink or another user's file already at ``path`` (the default is
+    in the shared /tmp) is replaced, never followed or written into; where the name cannot be taken
+    (another user's file in a sticky folder), the report keeps its own unique name, which the last line
+    names. On Windows %TEMP% is the user's own and an open file cannot be renamed: a plain open there.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if os.name == "nt":
+        return path.open("w", encoding="utf-8"), path
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    final = Path(tmp)
+    try:
+        os.replace(tmp, path)
+        final = path
+    except OSError:
+        pass
+    return os.fdopen(fd, "w", encoding="utf-8"), final
+
+
 def default_report_path() -> Path:
     return Path(tempfile.gettempdir()) / REPORT_NAME
 
@@ -285,8 +306,7 @@ class Reporter:
         self.report_path = report_path
         self._file: TextIO | None = None
         if report_path is not None:
-            report_path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = report_path.open("w", encoding="utf-8")
+            self._file, self.report_path = _open_report(report_path)
 
     def line(self, text: str) -> None:
         if self.stream is not None:

@@ -20,6 +20,7 @@ from knockgui.gui.quick import Claim, attach, claim, request_from
 from knockgui.gui.single_instance import Reply, Request, make_handler
 from knockgui.gui.tray import NO_TRAY_MESSAGE, RecentRouters, TrayState, notification_text, state_icon
 from tests.gui.conftest import make_inventory
+from tests.testbed.routers import make_router
 
 OFFICE = Router(name="MikroTik-Office", host="127.0.0.1")
 
@@ -61,7 +62,7 @@ class Connected:
         (OFFICE, Connected(Knock(Check("open", 40.2)), Plan("Winbox"), ""), "MikroTik-Office: Winbox port open in 40 ms, launching Winbox", True),
         (OFFICE, Knock(Check("open", 3.0)), "MikroTik-Office: Winbox port open in 3 ms", True),
         (OFFICE, Knock(Check("open", 0.24)), "MikroTik-Office: Winbox port open in 0.2 ms", True),
-        (Router(name="ssh", host="127.0.0.1", service=Service.SSH), Connected(Knock(Check("open", 7)), Plan("SSH in xterm"), ""), "ssh: SSH port open in 7 ms, launching SSH in xterm", True),
+        (make_router(name="ssh", host="127.0.0.1", service=Service.SSH), Connected(Knock(Check("open", 7)), Plan("SSH in xterm"), ""), "ssh: SSH port open in 7 ms, launching SSH in xterm", True),
         (OFFICE, Knock(None, steps_sent=1), "MikroTik-Office: knocked (1 step sent)", True),
         (OFFICE, Connected(Knock(Check("no_answer"), "Port 8291 did not answer."), None, "Winbox was not started. Port 8291 did not answer."), "MikroTik-Office: Winbox was not started. Port 8291 did not answer.", False),
         (OFFICE, Knock(Check("refused"), "Port 8291 refused the connection."), "MikroTik-Office: Port 8291 refused the connection.", False),
@@ -96,9 +97,9 @@ def test_state_icons_differ(qapp: QApplication) -> None:
 def _handler() -> tuple[list[tuple[str, bool]], list[str], object]:
     started: list[tuple[str, bool]] = []
     shown: list[str] = []
-    routers = [OFFICE, Router(name="Branch", host="127.0.0.2", port=8292)]
+    routers = [OFFICE, make_router(name="Branch", host="127.0.0.2", port=8292)]
     handler = make_handler(
-        lambda: routers, lambda r, launch: started.append((r.name, launch)), lambda: shown.append("x")
+        lambda: routers, lambda r, launch, _service: started.append((r.name, launch)), lambda: shown.append("x")
     )
     return started, shown, handler
 
@@ -148,6 +149,21 @@ def test_a_hostile_link_is_refused_before_anything_starts(capsys: pytest.Capture
     err = capsys.readouterr().err
     assert err.startswith("knockgui: The link was refused because") and err.count("\n") == 1
     assert not config_dir.exists()  # refused before taking the instance lock
+
+
+def test_started_in_the_tray_without_a_tray_the_window_is_minimised(qtbot: QtBot, config_dir: Path) -> None:
+    # knockgui --tray (what start with Windows / at log-in runs), with the window setting left off
+    window = MainWindow(make_inventory(config_dir, []), Settings(), config_dir)
+    qtbot.addWidget(window)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    access = attach(app, window, config_dir, Claim(Request("show")), in_tray=True)
+    try:
+        assert access.tray is None  # offscreen: no tray, so not hidden but minimised
+        assert window.isMinimized()
+    finally:
+        access.close()
+    assert build_parser().parse_args(["--tray"]).tray is True
 
 
 def test_first_start_with_an_unknown_router_shows_why(
