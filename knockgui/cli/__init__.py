@@ -75,9 +75,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
         modules = [importlib.import_module(f"knockgui.cli.{FAST_COMMANDS[only]}")]
     else:
-        from knockgui.cli import connect, inventory, knock, links, selftest
+        from knockgui.cli import connect, importing, inventory, knock, links, routeros, selftest
 
-        modules = [knock, inventory, connect, links, selftest]
+        modules = [knock, inventory, importing, routeros, connect, links, selftest]
 
     parser = Parser(
         prog=PROG, description="Knock, check and connect to MikroTik routers.", formatter_class=HelpFormatter

@@ -22,13 +22,13 @@ import base64
 import binascii
 import json
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from knockgui.core.atomic import atomic_write
 from knockgui.core.errors import InputError, KnockguiError
-from knockgui.core.model import Router, new_id
+from knockgui.core.model import Router
 from knockgui.core.readfile import UnreadableFile, read_regular
 from knockgui.core.secrets import RouterSecret
 from knockgui.core.sequence import parse_sequence
@@ -121,17 +121,21 @@ def _document(inventory: Inventory, with_secrets: bool, missing: list[str] | Non
     entries = []
     for router in inventory.routers:
         entry = router_to_dict(router, with_id=False)
+        for flag in ("needs_sequence", "command_unconfirmed"):  # the receiver's own state, set by its import
+            entry.pop(flag, None)
         if with_secrets:
             secret = inventory.secrets.get(router.id)
-            if secret is not None:
+            if secret is not None and secret.sequence is not None:
                 from knockgui.core.sequence import format_sequence
 
                 entry["sequence"] = format_sequence(secret.sequence)
                 entry["sequence_delay_ms"] = secret.sequence.delay_ms
-                if secret.password:
-                    entry["password"] = secret.password
             elif missing is not None:
                 missing.append(router.name)
+            if secret is not None and secret.password:
+                entry["password"] = secret.password
+            if secret is not None and secret.login:
+                entry["login"] = secret.login
         entries.append(entry)
     return {"format": PLAIN_FORMAT, "version": VERSION, "secrets": with_secrets, "routers": entries}
 
@@ -243,18 +247,21 @@ def _item(entry: object) -> ImportItem:
         raise _damaged("a router entry is not an object")
     router = router_from_dict(entry, new_id=True)
     secret = None
+    password, login = entry.get("password"), entry.get("login")
+    for value, what in ((password, "password"), (login, "login")):
+        if value is not None and not isinstance(value, str):
+            raise _damaged(f'the {what} of "{router.name}" is not text')
+    sequence = None
     if "sequence" in entry:
         delay = entry.get("sequence_delay_ms", 0)
-        password = entry.get("password")
         if not isinstance(entry["sequence"], str) or not isinstance(delay, int) or isinstance(delay, bool):
             raise _damaged(f'the sequence of "{router.name}" is not text')
-        if password is not None and not isinstance(password, str):
-            raise _damaged(f'the password of "{router.name}" is not text')
         try:
             sequence = parse_sequence(entry["sequence"], delay_ms=delay)
         except KnockguiError:
             raise _damaged(f'the knock sequence of "{router.name}" is invalid') from None
-        secret = RouterSecret(sequence, password or None)
+    if sequence is not None or password or login:
+        secret = RouterSecret(sequence, password or None, login or None)
         secret.to_entry()  # refuse now what the keyring would refuse later
     return ImportItem(router, secret)
 
@@ -295,38 +302,20 @@ def read_import(data: bytes, passphrase: str | None = None) -> list[ImportItem]:
     return items
 
 
-def _same(a: Router, b: Router) -> bool:
-    return router_to_dict(a, with_id=False) == router_to_dict(b, with_id=False)
-
-
 def merge(inventory: Inventory, items: list[ImportItem]) -> ImportReport:
-    """Merge checked items by name: add new, update changed (keeping the id), skip identical."""
-    added: list[str] = []
-    updated: list[str] = []
-    skipped: list[str] = []
-    changes: list[tuple[Router, RouterSecret | None]] = []
-    existing = {r.name.casefold(): r for r in inventory.routers}
-    taken = {r.id for r in inventory.routers}
-    for item in items:
-        old = existing.get(item.router.name.casefold())
-        if old is None:
-            router = item.router
-            while router.id in taken:
-                router = replace(router, id=new_id())
-            taken.add(router.id)
-            changes.append((router, item.secret))
-            added.append(router.name)
-            continue
-        router = replace(item.router, id=old.id)
-        secret_changed = item.secret is not None and inventory.secrets.get(old.id) != item.secret
-        if _same(router, old) and not secret_changed:
-            skipped.append(router.name)
-            continue
-        changes.append((router, item.secret if secret_changed else None))
-        updated.append(router.name)
-    if changes:
-        inventory.upsert_many(changes)
-    return ImportReport(tuple(added), tuple(updated), tuple(skipped))
+    """Merge checked items through the import plan (:mod:`knockgui.core.importers.plan`): new names are
+    added, changed routers updated (keeping their id), identical ones skipped; an item that would change
+    an existing router's host, port, service, custom command or pass_password is skipped, never applied."""
+    from knockgui.core.importers import Source
+    from knockgui.core.importers.plan import Action, apply, build_plan
+
+    plan = build_plan(inventory, Source(inventory.path, "knockgui", items=tuple(items)))
+    apply(inventory, plan)
+
+    def names(action: Action) -> tuple[str, ...]:
+        return tuple(e.router.name if e.router is not None else e.label for e in plan.of(action))
+
+    return ImportReport(names(Action.ADD), names(Action.MERGE), names(Action.SKIP))
 
 
 def read_file(path: Path | str) -> bytes:

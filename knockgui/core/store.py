@@ -35,14 +35,14 @@ from pathlib import Path
 from typing import Any
 
 from knockgui.core.atomic import atomic_write, file_lock
-from knockgui.core.errors import ConfigError, InputError, KnockguiError, NotFoundError
+from knockgui.core.errors import ConfigError, InputError, KnockguiError, NotFoundError, SecretStoreError
 from knockgui.core.model import Router
 from knockgui.core.readfile import UnreadableFile, read_regular
 from knockgui.core.secrets import RouterSecret, SecretStore
-from knockgui.core.validate import check_router, fast_router_from_dict, router_to_dict
+from knockgui.core.validate import check_router, fast_router_from_dict, router_to_dict, upgrade_entry
 
 FILE_NAME = "routers.json"
-SCHEMA = 1
+SCHEMA = 2  # 2: a list of services per router; 1 (one service per router) still loads and is upgraded
 MAX_FILE_BYTES = 64 * 1024 * 1024  # 5,000 routers take about 1 MB
 
 _Signature = tuple[int, int, int] | None
@@ -73,8 +73,13 @@ class _Loaded:
         self.readonly = readonly
 
 
+class _Newer(Exception):
+    """The file was written by a newer knockgui: leave it alone."""
+
+
 def _parse(raw: bytes) -> tuple[list[Router], int, str]:
-    """Routers from the file's bytes, the number of bad entries, and '' or why the whole file is unusable."""
+    """Routers from the file's bytes, the number of bad entries, and '' or why the whole file is unusable.
+    _Newer when a newer knockgui wrote it."""
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -82,10 +87,11 @@ def _parse(raw: bytes) -> tuple[list[Router], int, str]:
     if not isinstance(data, dict) or not isinstance(data.get("routers"), list):
         return [], 0, "is not a knockgui router list"
     schema = data.get("schema")
-    if isinstance(schema, int) and not isinstance(schema, bool) and schema > SCHEMA:
-        return [], 0, f"was written by a newer knockgui (schema {schema})"
-    if schema != SCHEMA:
+    if isinstance(schema, int) and not isinstance(schema, bool) and SCHEMA < schema < 10**6:
+        raise _Newer(str(schema))
+    if schema not in (1, SCHEMA):
         return [], 0, "has an unknown schema version"
+    upgrade = schema == 1
     routers: list[Router] = []
     names: set[str] = set()
     ids: set[str] = set()
@@ -94,7 +100,7 @@ def _parse(raw: bytes) -> tuple[list[Router], int, str]:
         try:
             if not isinstance(entry, dict):
                 raise InputError("not an object")
-            router = fast_router_from_dict(entry)
+            router = fast_router_from_dict(upgrade_entry(entry) if upgrade else entry)
         except KnockguiError:
             bad += 1
             continue
@@ -118,7 +124,14 @@ def _load(path: Path) -> _Loaded:
     except OSError as exc:
         reason = f"could not be read ({exc.strerror or exc})"
         return _move_aside(path, reason)
-    routers, bad, problem = _parse(raw)
+    try:
+        routers, bad, problem = _parse(raw)
+    except _Newer as newer:
+        reason = (
+            f"The router list {path} was written by a newer knockgui (schema {newer}); this version cannot read "
+            "it and changes nothing in it: update knockgui, or use --config-dir for another folder."
+        )
+        return _Loaded([], reason, readonly=reason)
     if problem:
         return _move_aside(path, problem)
     if bad:
@@ -257,6 +270,11 @@ class Inventory:
             raise NotFoundError(
                 f'No knock sequence is stored in the keyring for "{router.name}"; edit the router and enter it.'
             )
+        if found.sequence is None:
+            raise NotFoundError(
+                f'"{router.name}" has no knock sequence yet (it was imported); set one with Edit or '
+                f'knockgui-cli set-sequence "{router.name}".'
+            )
         return found
 
     def has_secret(self, router: Router) -> bool:
@@ -299,7 +317,7 @@ class Inventory:
     def add(self, router: Router, secret: RouterSecret) -> Router:
         """Add a router and store its secret. InputError for bad fields or a name in use."""
         with self._lock, file_lock(self.path):
-            router = check_router(router)
+            router = _flagged(check_router(router), secret)
             self._refresh()
             self._check_unique(router, self._routers)
             if router.id in self._by_id:
@@ -324,7 +342,7 @@ class Inventory:
     def update(self, router: Router, secret: RouterSecret | None = None) -> Router:
         """Replace the router with the same id (rename keeps the secret); store ``secret`` if given."""
         with self._lock, file_lock(self.path):
-            router = check_router(router)
+            router = _flagged(check_router(router), secret)
             self._refresh()
             if router.id not in self._by_id:
                 raise NotFoundError(f'The router "{router.name}" no longer exists; reload the router list.')
@@ -365,7 +383,7 @@ class Inventory:
         """
         with self._lock, file_lock(self.path):
             self._refresh()
-            checked = [(check_router(r), s) for r, s in items]
+            checked = [(_flagged(check_router(r), s), s) for r, s in items]
             merged = dict(self._by_id)
             for router, _ in checked:
                 merged[router.id] = router
@@ -386,13 +404,23 @@ class Inventory:
                     self.secrets.set(router.id, secret)
                     undo.append((router.id, previous))
                 self._save(routers)
-            except BaseException:
+            except BaseException as exc:
+                names = {r.id: r.name for r in routers}
+                stuck: list[str] = []
                 for router_id, previous in reversed(undo):
-                    with contextlib.suppress(KnockguiError):
+                    try:
                         if previous is None:
                             self.secrets.delete(router_id)
                         else:
                             self.secrets.set(router_id, previous)
+                    except KnockguiError:
+                        stuck.append(names.get(router_id, router_id))
+                if stuck and isinstance(exc, KnockguiError):
+                    raise SecretStoreError(
+                        f"{exc.message.rstrip('.')}; {self.path.name} was not changed, but the keyring entries of "
+                        f"{', '.join(reversed(stuck))} could not be put back as they were: check them with "
+                        "knockgui-cli show NAME and set them again if needed."
+                    ) from None
                 raise
             self._end()
 
@@ -422,6 +450,15 @@ def _pause_between_writes() -> None:
         return
     Path(marker).write_text(f"{os.getpid()}\n")
     time.sleep(60)
+
+
+def _flagged(router: Router, secret: RouterSecret | None) -> Router:
+    """The router with ``needs_sequence`` cleared when a secret with a sequence is stored for it (and set
+    when one without a sequence is)."""
+    if secret is None:
+        return router
+    needs = secret.sequence is None
+    return router if router.needs_sequence == needs else replace(router, needs_sequence=needs)
 
 
 def _fresh_id(taken: dict[str, Router]) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from knockgui.core.connect import LaunchAfterKnockError, connect
-from knockgui.core.model import Router, Service
+from knockgui.core.model import Router, Service, single
 from knockgui.core.secrets import MemorySecretStore, RouterSecret
 from knockgui.core.settings import Settings
 from knockgui.core.store import Inventory
@@ -48,7 +48,7 @@ def test_webfig_without_a_browser_says_no_browser_could_be_started(
     with DemoRouter() as demo:
         inventory = Inventory.open(tmp_path / "config", MemorySecretStore())
         router = inventory.add(
-            Router(name="demo", host="127.0.0.1", service=Service.WEBFIG, port=demo.management_port, timeout_s=10),
+            Router(name="demo", host="127.0.0.1", services=single(Service.WEBFIG, demo.management_port), timeout_s=10),
             RouterSecret(demo.sequence),
         )
         with pytest.raises(LaunchAfterKnockError) as caught:
