@@ -363,7 +363,7 @@ def demo_entries(router: DemoRouter, wrong_router: DemoRouter | None = None) -> 
         live,
         name=DEMO_WRONG_NAME,
         id=new_id(),
-        port=target.management_port,
+        services=single(Service.WEBFIG, target.management_port),
         timeout_s=3.0,
         notes="The demo router with tcp and udp mixed up in its sequence: the port stays closed and knockgui says why.",
     )
