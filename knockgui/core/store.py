@@ -81,7 +81,7 @@ def _parse(raw: bytes) -> tuple[list[Router], int, str]:
     """Routers from the file's bytes, the number of bad entries, and '' or why the whole file is unusable.
     _Newer when a newer knockgui wrote it."""
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = json.loads(raw.decode("utf-8-sig"))  # a BOM, as some Windows editors write it, is no damage
     except (UnicodeDecodeError, ValueError, RecursionError):
         return [], 0, "is not valid JSON"
     if not isinstance(data, dict) or not isinstance(data.get("routers"), list):
@@ -135,9 +135,11 @@ def _load(path: Path) -> _Loaded:
     if problem:
         return _move_aside(path, problem)
     if bad:
-        aside = _aside_path(path)
         try:
-            shutil.copy2(path, aside)
+            aside = _kept_copy(path, raw)  # the same damaged file is kept once, not again at every read
+            if aside is None:
+                aside = _aside_path(path)
+                shutil.copy2(path, aside)
         except OSError:
             return _Loaded(
                 routers,
@@ -150,6 +152,18 @@ def _load(path: Path) -> _Loaded:
             routers, f"{bad} damaged router {noun} left out of {path}; the original file is kept as {aside}."
         )
     return _Loaded(routers)
+
+
+def _kept_copy(path: Path, raw: bytes) -> Path | None:
+    """An earlier ``NAME.corrupt-*`` copy with exactly these bytes, if there is one."""
+    prefix = f"{path.name}.corrupt-"
+    with os.scandir(path.parent) as entries:
+        candidates = [Path(e.path) for e in entries if e.name.startswith(prefix) and e.is_file(follow_symlinks=False)]
+    for candidate in sorted(candidates):
+        with contextlib.suppress(OSError):
+            if candidate.stat().st_size == len(raw) and candidate.read_bytes() == raw:
+                return candidate
+    return None
 
 
 def _move_aside(path: Path, reason: str) -> _Loaded:
