@@ -248,8 +248,12 @@ def cmd_edit(args: argparse.Namespace) -> int:
 def cmd_remove(args: argparse.Namespace) -> int:
     inventory = open_inventory(args)
     router = inventory.find(args.name)
-    inventory.remove(router.name)
-    print(f'Removed "{router.name}" and its keyring entry.')
+    note = inventory.remove(router.name, leave_secret=args.leave_secret)
+    if note:
+        print(f'Removed "{router.name}"; its keyring entry was left.')
+        warn(note)
+    else:
+        print(f'Removed "{router.name}" and its keyring entry.')
     return 0
 
 
@@ -425,6 +429,11 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
     p = sub.add_parser("remove", help="remove a router and its keyring entry")
     p.add_argument("name", metavar="NAME")
+    p.add_argument(
+        "--leave-secret",
+        action="store_true",
+        help="remove the router even when the keyring cannot be reached (its entry is deleted at a later start)",
+    )
     p.set_defaults(func=cmd_remove)
 
     p = sub.add_parser("list", help="list routers (reads no secret)")

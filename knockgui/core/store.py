@@ -378,16 +378,38 @@ class Inventory:
                 raise
             return router
 
-    def remove(self, name: str) -> None:
-        """Remove the router and delete its secret (the file first: a kill between leaves an orphan, see above)."""
+    def remove(self, name: str, *, leave_secret: bool = False) -> str | None:
+        """Remove the router and delete its secret (the file first: a kill between leaves an orphan, see above).
+
+        Without a usable keyring this raises SecretStoreError (nothing changed), unless ``leave_secret``:
+        then the router is removed and the returned sentence says its secret stays in the keyring until a
+        later start can delete it (its id stays in the journal).
+        """
         with self._lock, file_lock(self.path):
             self._refresh()
             router = self.find(name)
+            if not leave_secret:
+                try:
+                    self.secrets.get(router.id)  # the keyring must answer before anything is changed
+                except SecretStoreError as exc:
+                    raise SecretStoreError(
+                        f"{exc.message.rstrip('.')}; to remove {router.name} anyway and leave its secret in the "
+                        "keyring, remove it with --leave-secret (CLI)."
+                    ) from None
             self._begin([router.id])
             self._save([r for r in self._routers if r.id != router.id])  # the file first: never a router
             _pause_between_writes()  # listed without its secret; a kill here leaves an orphan the journal names
-            self.secrets.delete(router.id)
+            try:
+                self.secrets.delete(router.id)
+            except SecretStoreError:
+                if not leave_secret:
+                    raise
+                return (
+                    f"{router.name} was removed, but its secret could not be deleted from the keyring; knockgui "
+                    "deletes it at a later start, once the keyring can be reached."
+                )
             self._end()
+            return None
 
     def upsert_many(self, items: list[tuple[Router, RouterSecret | None]]) -> None:
         """Add or replace (by id) many routers with one file write; used by import.
