@@ -38,7 +38,9 @@ class Settings:
     ssh_options: str = ""  # extra OpenSSH options, split like a shell would (no shell runs), e.g. "-i KEY"
     default_delay_ms: int = 0  # delay between knock steps unless the router says otherwise
     default_timeout_s: float = 5.0  # port check deadline unless the router says otherwise
-    default_keep_open_s: int = 600  # re-knock interval for --keep-open when the router has none
+    # Keep-open's longest interval when the router sets none: 0 re-knocks only before the router's final
+    # address-list timeout runs out (four fifths of it); a number re-knocks at least that often.
+    default_keep_open_s: int = 0
     close_to_tray: bool = True
     start_minimised: bool = False
     warning: str | None = field(default=None, compare=False, repr=False)  # not saved
@@ -79,8 +81,10 @@ def _value_problem(key: str, value: Any) -> str:
             return f"The setting {key} must be a whole number."
         if key == "default_delay_ms" and not 0 <= value <= MAX_DELAY_MS:
             return f"The setting default_delay_ms must be 0-{MAX_DELAY_MS} (milliseconds)."
-        if key == "default_keep_open_s" and not 1 <= value <= 86_400:
-            return "The setting default_keep_open_s must be 1-86400 (seconds)."
+        if key == "default_keep_open_s" and not 0 <= value <= 86_400:
+            return (
+                "The setting default_keep_open_s must be 0-86400 (seconds; 0: before the router's final timeout ends)."
+            )
         return ""
     if kind is float:
         if isinstance(value, bool) or not isinstance(value, int | float):

@@ -28,10 +28,10 @@ from knockgui.core.atomic import atomic_write, file_lock
 from knockgui.core.errors import ConfigError, InputError, KnockguiError, NotFoundError
 from knockgui.core.model import Router
 from knockgui.core.secrets import RouterSecret, SecretStore
-from knockgui.core.validate import check_router, fast_router_from_dict, router_to_dict
+from knockgui.core.validate import check_router, fast_router_from_dict, router_to_dict, upgrade_entry
 
 FILE_NAME = "routers.json"
-SCHEMA = 1
+SCHEMA = 2  # 2: a list of services per router; 1 (one service per router) still loads and is upgraded
 
 _Signature = tuple[int, int, int] | None
 
@@ -61,8 +61,13 @@ class _Loaded:
         self.readonly = readonly
 
 
+class _Newer(Exception):
+    """The file was written by a newer knockgui: leave it alone."""
+
+
 def _parse(raw: bytes) -> tuple[list[Router], int, str]:
-    """Routers from the file's bytes, the number of bad entries, and '' or why the whole file is unusable."""
+    """Routers from the file's bytes, the number of bad entries, and '' or why the whole file is unusable.
+    _Newer when a newer knockgui wrote it."""
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -70,10 +75,11 @@ def _parse(raw: bytes) -> tuple[list[Router], int, str]:
     if not isinstance(data, dict) or not isinstance(data.get("routers"), list):
         return [], 0, "is not a knockgui router list"
     schema = data.get("schema")
-    if isinstance(schema, int) and not isinstance(schema, bool) and schema > SCHEMA:
-        return [], 0, f"was written by a newer knockgui (schema {schema})"
-    if schema != SCHEMA:
+    if isinstance(schema, int) and not isinstance(schema, bool) and SCHEMA < schema < 10**6:
+        raise _Newer(str(schema))
+    if schema not in (1, SCHEMA):
         return [], 0, "has an unknown schema version"
+    upgrade = schema == 1
     routers: list[Router] = []
     names: set[str] = set()
     ids: set[str] = set()
@@ -82,7 +88,7 @@ def _parse(raw: bytes) -> tuple[list[Router], int, str]:
         try:
             if not isinstance(entry, dict):
                 raise InputError("not an object")
-            router = fast_router_from_dict(entry)
+            router = fast_router_from_dict(upgrade_entry(entry) if upgrade else entry)
         except KnockguiError:
             bad += 1
             continue
@@ -104,7 +110,14 @@ def _load(path: Path) -> _Loaded:
     except OSError as exc:
         reason = f"could not be read ({exc.strerror or exc})"
         return _move_aside(path, reason)
-    routers, bad, problem = _parse(raw)
+    try:
+        routers, bad, problem = _parse(raw)
+    except _Newer as newer:
+        reason = (
+            f"The router list {path} was written by a newer knockgui (schema {newer}); this version cannot read "
+            "it and changes nothing in it: update knockgui, or use --config-dir for another folder."
+        )
+        return _Loaded([], reason, readonly=reason)
     if problem:
         return _move_aside(path, problem)
     if bad:

@@ -127,7 +127,7 @@ class MainWindow(EditingMixin, QMainWindow):
             self.view.setColumnWidth(column, width)
         self.view.doubleClicked.connect(lambda _index: self.connect_selected())
         set_enum_property(self.view, "contextMenuPolicy", "CustomContextMenu")
-        self.view.customContextMenuRequested.connect(lambda pos: context_menu(self, self.view, self.acts, pos))
+        self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.addAction(self.acts.delete)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         self.view.installEventFilter(self)
@@ -235,6 +235,11 @@ class MainWindow(EditingMixin, QMainWindow):
         self.proxy.set_group(self.group.currentData())
         self._select(None)
 
+    def _context_menu(self, pos: Any) -> None:
+        index = self.view.indexAt(pos)
+        router = self.proxy.router(index.row()) if index.isValid() else None
+        context_menu(self, self.view, self.acts, pos, router, self.start_knock)
+
     def selected_router(self) -> Router | None:
         index = self.view.selectionModel().currentIndex()
         if not index.isValid() or not self.view.selectionModel().isSelected(index):
@@ -327,7 +332,7 @@ class MainWindow(EditingMixin, QMainWindow):
         for target in targets:
             self.start_knock(target, launch=launch)
 
-    def start_knock(self, router: Router, launch: bool = True) -> bool:
+    def start_knock(self, router: Router, launch: bool = True, service: str | None = None) -> bool:
         if self.runner.is_running(router.id):
             self.statusBar().showMessage(f"{router.name}: a knock is already running (Esc cancels it)")
             return False
@@ -342,7 +347,14 @@ class MainWindow(EditingMixin, QMainWindow):
 
         def job(on_progress: Any, cancel: threading.Event) -> Any:
             return connect(
-                inventory, router, settings, launch=launch, on_progress=on_progress, cancel=cancel, on_reknock=reknocked
+                inventory,
+                router,
+                settings,
+                service=service,
+                launch=launch,
+                on_progress=on_progress,
+                cancel=cancel,
+                on_reknock=reknocked,
             )
 
         self.runner.start(router.id, job)

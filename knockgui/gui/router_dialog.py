@@ -35,6 +35,7 @@ from knockgui.core.sequence import MAX_DELAY_MS, Sequence
 from knockgui.gui.result_text import knock_result_status, progress_text
 from knockgui.gui.router_model import StatusKind
 from knockgui.gui.sequence_editor import SequenceEditor
+from knockgui.gui.services_editor import ServicesEditor
 from knockgui.gui.worker import TaskRunner
 
 PASSWORD_NOTE = (
@@ -96,14 +97,9 @@ class RouterDialog(QDialog):
         self.group.setEditable(True)
         self.group.addItems(["", *(groups or [])])
         self.group.setCurrentText(r.group)
-        self.service = QComboBox()
-        for service in Service:
-            self.service.addItem(service.value, service)
-        self.service.setCurrentIndex(list(Service).index(r.service))
-        self.port = QSpinBox()
-        self.port.setRange(0, 65535)
-        self.port.setSpecialValueText("default")
-        self.port.setValue(r.port or 0)
+        self.services = ServicesEditor(r.services)
+        # The selected service's fields (the default service's when the editor opens).
+        self.service, self.port, self.command = self.services.kind, self.services.port, self.services.command
         self.user = QLineEdit(r.user)
         self.password = QLineEdit(secret.password or "" if secret else "")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -129,8 +125,15 @@ class RouterDialog(QDialog):
         self.keep_open.setSpecialValueText("off")
         self.keep_open.setSuffix(" s")
         self.keep_open.setValue(r.keep_open_s or 0)
-        self.command = QLineEdit(r.command)
-        self.command.setPlaceholderText("for the custom service: myclient {host} {port} {user}")
+        self.final_timeout = QSpinBox()
+        self.final_timeout.setRange(validate.MIN_FINAL_TIMEOUT_S, validate.MAX_FINAL_TIMEOUT_S)
+        self.final_timeout.setSuffix(" s")
+        self.final_timeout.setToolTip(
+            "How long the router keeps a knocked address on its final address list (the seed's 3h = 10800 s)"
+        )
+        self.final_timeout.setValue(r.final_timeout_s)
+        self.by_name = QCheckBox("Give clients the host name instead of the address that was knocked")
+        self.by_name.setChecked(r.connect_by_name)
         self.notes = QPlainTextEdit(r.notes)
         self.notes.setMaximumHeight(60)
         self.sequence = SequenceEditor(self, generator())
@@ -142,13 +145,7 @@ class RouterDialog(QDialog):
         form.addRow("&Name", self._with_reason(self.name, "name"))
         form.addRow("&Host", self._with_reason(self.host, "host"))
         form.addRow("&Group", self.group)
-        service_row = QHBoxLayout()
-        service_row.addWidget(self.service)
-        service_row.addWidget(QLabel("port"))
-        service_row.addWidget(self.port)
-        service_row.addStretch(1)
-        self.port.setMinimumWidth(110)
-        form.addRow("&Service", self._with_reason(service_row, "port"))
+        form.addRow("&Services", self._with_reason(self.services, "port"))
         form.addRow("&User", self.user)
         form.addRow("Pass&word", self.password)
         form.addRow("", self.pass_password)
@@ -156,7 +153,8 @@ class RouterDialog(QDialog):
         form.addRow("&Delay between steps", self.delay)
         form.addRow("Check &timeout", self.timeout)
         form.addRow("&Keep open (re-knock every)", self.keep_open)
-        form.addRow("&Command", self.command)
+        form.addRow("Open for (final timeout)", self.final_timeout)
+        form.addRow("", self.by_name)
         form.addRow("N&otes", self.notes)
         form.addRow("", self.reasons["other"])
         sequence_box = QVBoxLayout()
@@ -198,12 +196,13 @@ class RouterDialog(QDialog):
         layout.addLayout(sequence_box)
         layout.addLayout(bottom)
 
-        for line in (self.name, self.host, self.user, self.command, self.password):
+        for line in (self.name, self.host, self.user, self.password):
             line.textChanged.connect(self.revalidate)
         self.group.currentTextChanged.connect(self.revalidate)
-        self.service.currentIndexChanged.connect(self.revalidate)
-        for spin in (self.port, self.delay, self.keep_open):
+        self.services.changed.connect(self.revalidate)
+        for spin in (self.delay, self.keep_open, self.final_timeout):
             spin.valueChanged.connect(self.revalidate)
+        self.by_name.toggled.connect(self.revalidate)
         self.timeout.valueChanged.connect(self.revalidate)
         self.pass_password.toggled.connect(self.revalidate)
         self.notes.textChanged.connect(self.revalidate)
@@ -227,21 +226,20 @@ class RouterDialog(QDialog):
     def _router(self) -> Router:
         """The router as typed (not validated)."""
         base = self._original or Router(name="", host="")
-        service = Service(self.service.currentData())
         return dataclasses.replace(
             base,
             name=self.name.text().strip(),
             host=self.host.text().strip(),
             group=self.group.currentText().strip(),
-            service=service,
-            port=self.port.value() or None,
+            services=self.services.services(),
             user=self.user.text().strip(),
             notes=self.notes.toPlainText(),
             delay_ms=None if self.delay.value() < 0 else self.delay.value(),
             timeout_s=self.timeout.value() or None,
-            command=self.command.text().strip(),
             pass_password=self.pass_password.isChecked(),
             keep_open_s=self.keep_open.value() or None,
+            final_timeout_s=self.final_timeout.value(),
+            connect_by_name=self.by_name.isChecked(),
         )
 
     def problems(self) -> dict[str, str]:
@@ -281,8 +279,9 @@ class RouterDialog(QDialog):
         self.save_button.setEnabled(not found)
         self.save_button.setToolTip(next(iter(found.values()), ""))
         self.test_button.setEnabled(self.runner.is_running(self._test_key) or not ({"host", "sequence"} & set(found)))
-        self.password_note.setVisible(self._router().service is Service.WINBOX)
-        self.pass_password.setVisible(self._router().service is Service.WINBOX)
+        has_winbox = any(spec.kind is Service.WINBOX for spec in self._router().services)
+        self.password_note.setVisible(has_winbox)
+        self.pass_password.setVisible(has_winbox)
         self.script_button.setEnabled("sequence" not in found and self.sequence.table.rowCount() > 0)
         warnings = self.sequence_warnings() if self.script_button.isEnabled() else []
         self.sequence_warning.setText("\n".join(warnings))
@@ -333,7 +332,7 @@ class RouterDialog(QDialog):
             return knock(
                 router.host,
                 sequence,
-                check_port=router.service_port,
+                check_port=router.services[self.services.current_row()].effective_port,
                 timeout=timeout,
                 on_progress=on_progress,
                 cancel=cancel,

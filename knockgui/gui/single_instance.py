@@ -330,7 +330,7 @@ def _shown_name(name: str) -> str:
 
 def make_handler(
     routers: Callable[[], list[Router]],
-    start: Callable[[Router, bool], object],
+    start: Callable[[Router, bool, str], object],
     show: Callable[[], None],
 ) -> Handler:
     """The running instance's answer to each request: find the router, start its knock, reply at once.
@@ -349,7 +349,7 @@ def make_handler(
                 from knockgui.core.links import parse_link, resolve_link
 
                 target = resolve_link(parse_link(request.link), routers())
-                router, launch = target.router, target.launch
+                router, launch, service = target.router, target.launch, target.service
             else:
                 wanted = request.name.casefold()
                 found = next((r for r in routers() if r.name.casefold() == wanted), None)
@@ -359,10 +359,10 @@ def make_handler(
                         f"No router named '{_shown_name(request.name)}' is in the inventory; "
                         "check the name with knockgui-cli list.",
                     )
-                router, launch = found, request.action == "connect"
+                router, launch, service = found, request.action == "connect", ""
         except KnockguiError as exc:
             return Reply(False, exc.message)
-        start(router, launch)
+        start(router, launch, service)
         what = "Knocking on" if not launch else "Knocking on and connecting to"
         return Reply(True, f"{what} {router.name} in the running knockgui.")
 

@@ -17,6 +17,7 @@ from knockgui.core.model import Router, Service
 from knockgui.core.secrets import KeyringSecretStore, MemorySecretStore
 from knockgui.core.store import Inventory
 from tests.core.inventory_helpers import secret
+from tests.testbed.routers import make_router
 from tests.testbed.secret_service import SecretService
 
 PASS = "correct horse battery"
@@ -27,7 +28,7 @@ def filled(folder: Path, store: MemorySecretStore | None = None) -> Inventory:
     inv.add(
         Router("Office", "10.0.0.1", group="Berlin", user="admin"), secret("23456:tcp 34567:udp:hello", "hunter2-pw")
     )
-    inv.add(Router("Lab", "lab.example", service=Service.SSH, port=2222), secret("45678:udp wait:100 icmp:200"))
+    inv.add(make_router("Lab", "lab.example", service=Service.SSH, port=2222), secret("45678:udp wait:100 icmp:200"))
     return inv
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from knockgui.core.errors import InputError
 from knockgui.core.generate import AVOID_PORTS, generate_sequence
-from knockgui.core.model import Router, Service
+from knockgui.core.model import Router, Service, ServiceSpec
 from knockgui.core.routeros import ScriptOptions, quote, removal_script, routeros_script, script_warnings
 from knockgui.core.routeros_values import MAX_DURATION_S, format_duration
 from knockgui.core.sequence import Protocol, Sequence, Step, parse_sequence
@@ -56,12 +56,17 @@ durations = st.integers(1, MAX_DURATION_S).flatmap(
     )
 )
 hosts = st.sampled_from(["10.0.0.1", "192.0.2.7", "fd4b::1", "2001:db8::7", "router.example.net", "[2001:db8::8]"])
+services = st.lists(
+    st.builds(ServiceSpec, st.sampled_from([s for s in Service if s is not Service.CUSTOM]), st.none() | ports),
+    min_size=1,
+    max_size=4,
+)
 routers = st.builds(
     Router,
     name=st.text(max_size=40),
     host=hosts,
-    service=st.sampled_from(list(Service)),
-    port=st.none() | ports,
+    services=services.map(tuple),
+    final_timeout_s=st.integers(60, 7 * 86400),
 )
 
 
@@ -81,7 +86,7 @@ def options(draw: st.DrawFn, router: Router) -> ScriptOptions:
     return ScriptOptions(
         list_prefix=draw(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,40}", fullmatch=True)),
         stage_timeout=draw(durations),
-        final_timeout=draw(durations),
+        final_timeout=draw(st.just("") | durations),
         drop=draw(st.sampled_from(["management", "all"])),
         family=family,
         my_address=mine,
@@ -118,7 +123,7 @@ def test_stages_are_emitted_last_first_after_accept_established() -> None:
 
 def test_drop_all_keeps_established_sessions_and_ipv6_keeps_neighbour_discovery() -> None:
     script = routeros_script(
-        Router("Web", "10.0.0.1", service=Service.WEBFIG),
+        Router("Web", "10.0.0.1", services=(ServiceSpec(Service.WEBFIG), ServiceSpec(Service.WEBFIG_HTTPS))),
         parse_sequence("icmp:128 40000:udp:0x00ff22"),
         ScriptOptions(drop="all", family="both"),
     )
@@ -140,6 +145,18 @@ def test_ipv6_host_gets_ipv6_rules_by_itself() -> None:
     assert "/ipv6" not in v4.replace("# /ipv6", "")
     both = routeros_script(Router("R", "192.0.2.1"), seq, ScriptOptions(family="both"))
     assert "\n/ip firewall filter\n" in both and "\n/ipv6 firewall filter\n" in both
+
+
+def test_every_service_of_the_router_is_accepted_and_the_final_timeout_is_the_routers() -> None:
+    services = (ServiceSpec(Service.WINBOX), ServiceSpec(Service.SSH, 2222), ServiceSpec(Service.API_SSL))
+    router = Router("R", "192.0.2.1", services=services, final_timeout_s=5400)
+    rules = filter_rules(routeros_script(router, parse_sequence("2345:tcp")))
+    assert rules[-2]["dst-port"] == rules[-1]["dst-port"] == b"2222,8291,8729"
+    assert rules[-2]["action"] == b"accept" and rules[-1]["action"] == b"drop"
+    assert rules[1]["address-list-timeout"] == b"1h30m"
+    assert b"Winbox, SSH" in rules[-1]["comment"]
+    opts = ScriptOptions(final_timeout="1d")
+    assert filter_rules(routeros_script(router, parse_sequence("2345:tcp"), opts))[1]["address-list-timeout"] == b"1d"
 
 
 def test_management_ports_come_from_the_caller() -> None:

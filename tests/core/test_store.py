@@ -15,10 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from knockgui.core.errors import ConfigError, InputError, NotFoundError, SecretStoreError
-from knockgui.core.model import Router, Service
+from knockgui.core.model import Router, Service, ServiceSpec
 from knockgui.core.secrets import MemorySecretStore
 from knockgui.core.store import FILE_NAME, Inventory
 from tests.core.inventory_helpers import CountingSecretStore, secret
+from tests.testbed.routers import make_router
 
 
 def make(config_dir: Path, store: MemorySecretStore | None = None) -> Inventory:
@@ -45,7 +46,7 @@ def test_the_file_holds_only_what_differs_from_the_defaults_and_reads_the_full_f
     inventory = make(config_dir)
     plain = inventory.add(Router(name="plain", host="10.0.0.1"), secret("1000:tcp"))
     rich = inventory.add(
-        Router(name="rich", host="r.example", group="g", service=Service.SSH, port=2222, user="admin", delay_ms=0),
+        make_router(name="rich", host="r.example", group="g", service=Service.SSH, port=2222, user="admin", delay_ms=0),
         secret("1000:tcp"),
     )
     entries = {e["name"]: e for e in json.loads((config_dir / FILE_NAME).read_text())["routers"]}
@@ -54,8 +55,7 @@ def test_the_file_holds_only_what_differs_from_the_defaults_and_reads_the_full_f
         "name": "rich",
         "host": "r.example",
         "group": "g",
-        "service": "ssh",
-        "port": 2222,
+        "services": [{"kind": "ssh", "port": 2222}],
         "user": "admin",
         "delay_ms": 0,  # 0 ms is not the default (None: the settings' delay)
         "id": rich.id,
@@ -92,10 +92,14 @@ def test_names_unique_ignoring_case(config_dir: Path) -> None:
         ("name", "evil\u202ename", "invisible"),
         ("name", "line\nbreak", "control"),
         ("name", "x" * 65, "at most 64"),
-        ("port", 0, "1 to 65535"),
-        ("port", 70000, "1 to 65535"),
+        ("services", (ServiceSpec(Service.WINBOX, 0),), "1 to 65535"),
+        ("services", (ServiceSpec(Service.WINBOX, 70000),), "1 to 65535"),
+        ("services", (), "at least one service"),
+        ("services", (ServiceSpec(Service.SSH), ServiceSpec(Service.SSH, 22)), "listed twice"),
         ("delay_ms", -1, "delay"),
-        ("command", "client {host} {password}", "placeholders"),
+        ("services", (ServiceSpec(Service.CUSTOM, command="client {host} {password}"),), "placeholders"),
+        ("final_timeout_s", 5, "final timeout"),
+        ("keep_open_s", 20000, "shorter than the router's final timeout"),
     ],
 )
 def test_hostile_or_bad_fields_refused_with_a_sentence(config_dir: Path, field: str, value: object, words: str) -> None:
@@ -119,8 +123,8 @@ def test_good_hosts_accepted(config_dir: Path, host: str) -> None:
 def test_custom_service_needs_a_command(config_dir: Path) -> None:
     inv = make(config_dir)
     with pytest.raises(InputError, match="custom service"):
-        inv.add(Router("C", "10.0.0.1", service=Service.CUSTOM), secret())
-    r = inv.add(Router("C", "10.0.0.1", service=Service.CUSTOM, command="client {host} {port}"), secret())
+        inv.add(make_router("C", "10.0.0.1", service=Service.CUSTOM), secret())
+    r = inv.add(make_router("C", "10.0.0.1", service=Service.CUSTOM, command="client {host} {port}"), secret())
     assert r.service_port == 8291
 
 
@@ -147,7 +151,7 @@ def test_config_file_never_holds_sequence_or_password(config_dir: Path) -> None:
     ):
         assert needle not in text
     assert all(i in raw for i in ids)
-    assert data["schema"] == 1
+    assert data["schema"] == 2
     assert [x["name"] for x in data["routers"]] == ["A", "B"]
 
 
@@ -179,7 +183,7 @@ def test_missing_keyring_still_lists_and_edits_non_secret_fields(config_dir: Pat
 
 
 @pytest.mark.parametrize(
-    "content", [b"{not json", b"\xff\xfe", b"[]", b'{"schema": 99, "routers": []}', b'{"routers": []}']
+    "content", [b"{not json", b"\xff\xfe", b"[]", b'{"schema": "x", "routers": []}', b'{"routers": []}']
 )
 def test_corrupt_file_is_kept_aside_never_overwritten(config_dir: Path, content: bytes) -> None:
     config_dir.mkdir(parents=True)

@@ -8,6 +8,7 @@ from knockgui.core.model import Router, Service
 from knockgui.core.secrets import RouterSecret
 from knockgui.core.sequence import Protocol, Step, format_sequence, parse_sequence
 from knockgui.gui.router_dialog import RouterDialog
+from tests.testbed.routers import make_router
 
 
 def new_dialog(qtbot, **kwargs) -> RouterDialog:
@@ -146,7 +147,7 @@ def test_generate_fills_a_valid_random_sequence(qtbot) -> None:
 
 
 def test_edit_keeps_the_id_and_returns_the_typed_fields(qtbot) -> None:
-    router = Router(name="a", host="192.0.2.1", group="g", service=Service.SSH, port=2222, user="admin")
+    router = make_router(name="a", host="192.0.2.1", group="g", service=Service.SSH, port=2222, user="admin")
     dialog = new_dialog(qtbot, router=router, secret=RouterSecret(parse_sequence("1000:tcp")), groups=["g", "h"])
     dialog.group.setCurrentText("h")
     dialog.delay.setValue(250)
