@@ -277,6 +277,11 @@ def routeros_script(
     opts.validate()
     chosen = _ports(router, ports)
     menus = families(router, opts)
+    if opts.place_before is not None and len(menus) > 1:
+        raise InputError(
+            "A place-before rule number belongs to one filter list: generate the IPv4 and the IPv6 script "
+            "separately (family ipv4, then ipv6), each with the number from its own print."
+        )
     stage_t = format_duration(duration_seconds(opts.stage_timeout))
     final_t = _final(router, opts)
     name = quote(router.name)[1:-1]

@@ -74,6 +74,7 @@ routers = st.builds(
 def options(draw: st.DrawFn, router: Router) -> ScriptOptions:
     family = draw(st.sampled_from(["auto", "ipv4", "ipv6", "both"]))
     menus = family_menus(router, family)
+    place = draw(st.none() | st.integers(0, 100_000)) if len(menus) == 1 else None
     mine = ""
     if draw(st.booleans()):
         version = 6 if "ipv6" in menus and ("ip" not in menus or draw(st.booleans())) else 4
@@ -92,7 +93,7 @@ def options(draw: st.DrawFn, router: Router) -> ScriptOptions:
         my_address=mine,
         guard=draw(st.booleans()),
         guard_timeout=draw(durations),
-        place_before=draw(st.none() | st.integers(0, 100_000)),
+        place_before=place,
     )
 
 
@@ -234,6 +235,7 @@ def test_hostile_name_cannot_inject_commands() -> None:
         ScriptOptions(my_address="192.0.2.1\n/system reboot"),
         ScriptOptions(my_address="fe80::1%eth0"),
         ScriptOptions(place_before=-1),
+        ScriptOptions(place_before=3, family="both"),  # one number cannot be right in two filter lists
     ],
 )
 def test_bad_values_are_refused(opts: ScriptOptions) -> None:
@@ -331,3 +333,31 @@ def test_generated_sequences_avoid_scanned_ports_and_repeats() -> None:
     assert len({generate_sequence(3).steps for _ in range(50)}) == 50
     with pytest.raises(InputError):
         generate_sequence(0)
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ("/ipv6 firewall filter add chain=input action=tarpit protocol=tcp", "action=tarpit"),
+        ("/ipv6 firewall filter add chain=input action=drop psd=21,3s,3,1", "no 'psd'"),
+        ("/ip firewall filter add chain=input action=accept connection-state=establishd", "establishd"),
+        ("/ip firewall filter add chain=inptu action=accept", "chain=inptu"),
+        ("/ip firewall filter add chain=input action=drop src-list=x", "no 'src-list'"),
+        ("/ip firewall filter add chain=input action=add-src-to-address-list address-list-timeout=36w", "outside"),
+        ("/ip firewall address-list add list=x address=2001:db8::1", "is not what"),
+        ('/ip firewall address-list remove [find where lst="x"]', "no property 'lst'"),
+    ],
+)
+def test_the_schema_check_itself_catches_what_routeros_would_refuse(line: str, words: str) -> None:
+    (command,) = parse_script(line)
+    with pytest.raises(AssertionError, match=re.escape(words)):
+        check_schema(command, SCHEMA)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['/ip firewall filter\nadd chain=input comment="a"; /system reboot', "/system reset-configuration", "add x=1"],
+)
+def test_the_parser_refuses_what_knockgui_never_writes(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_script(text)
