@@ -110,7 +110,7 @@ def saved_knock(args: argparse.Namespace, name: str) -> SavedKnock:
     inventory = open_inventory(args)
     router = inventory.find(name)
     settings = load_settings(config_dir(args.config_dir))
-    sequence = effective_sequence(router, inventory.secret(router).sequence, settings)
+    sequence = effective_sequence(router, inventory.secret(router).knock_sequence, settings)
     timeout = router.timeout_s if router.timeout_s is not None else settings.default_timeout_s
     return SavedKnock(router, sequence, router.service_port, timeout)
 
@@ -184,6 +184,8 @@ def _fields(args: argparse.Namespace, base: Router) -> Router:
     changes["services"] = _services(args, base)
     if getattr(args, "new_name", None):
         changes["name"] = args.new_name
+    if args.command is not None:
+        changes["command_unconfirmed"] = False  # typed by the user: confirmed
     return replace(base, **changes)
 
 
@@ -227,7 +229,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
         current = inventory.secrets.get(old.id)
         if args.sequence is not None:
             sequence = parse_sequence(read_sequence_text(args.sequence))
-        elif current is not None:
+        elif current is not None and current.sequence is not None:
             sequence = current.sequence
         else:
             raise InputError(f'No knock sequence is stored for "{old.name}"; give one with --sequence.')
@@ -236,7 +238,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
             password = read_password(router.name)
         if args.clear_password:
             password = None
-        secret = RouterSecret(sequence, password)
+        secret = RouterSecret(sequence, password, current.login if current else None)
     updated = inventory.update(router, secret)
     print(f'Saved "{updated.name}".')
     return 0
@@ -261,11 +263,23 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     head = ("NAME", "HOST", "GROUP", "SERVICE", "PORT", "USER", "MORE")
     rows = [
-        (r.name, r.host, r.group, r.service.value, str(r.service_port), r.user, ",".join(_others(r))) for r in routers
+        (
+            r.name + (" *" if r.needs_sequence else ""),
+            r.host,
+            r.group,
+            r.service.value,
+            str(r.service_port),
+            r.user,
+            ",".join(_others(r)),
+        )
+        for r in routers
     ]
     widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
     for row in [head, *rows]:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    waiting = sum(1 for r in routers if r.needs_sequence)
+    if waiting:
+        print(f"* {waiting} without a knock sequence yet (imported): knockgui-cli set-sequence --imported --generate")
     return 0
 
 
@@ -291,10 +305,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"sequence: unavailable ({exc.message})")
         return 0
     if args.reveal:
-        print(f"sequence: {format_sequence(secret.sequence)}")
+        print(f"sequence: {format_sequence(secret.knock_sequence)}")
         print(f"password: {secret.password or ''}")
     else:
-        print(f"sequence: {secret.sequence.describe()} (hidden; --reveal shows it)")
+        print(f"sequence: {secret.knock_sequence.describe()} (hidden; --reveal shows it)")
         print(f"password: {'set' if secret.password else 'none'}")
     return 0
 
@@ -303,6 +317,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     from knockgui.core import exchange
 
     inventory = open_inventory(args)
+    if Path(args.file).suffix.casefold() == ".csv":
+        from knockgui.core.atomic import atomic_write
+        from knockgui.core.importers.csvfile import export_csv
+
+        if args.with_secrets:
+            raise InputError("A CSV export holds no secrets; export with secrets to a .kgx or .json file instead.")
+        atomic_write(Path(args.file), export_csv(inventory.routers))
+        print(f"Exported {len(inventory.routers)} routers to {args.file} (CSV, without secrets).")
+        return 0
     passphrase = read_passphrase(args.passphrase_file, confirm=True) if args.with_secrets else None
     report = exchange.export_file(inventory, Path(args.file), passphrase)
     kind = "encrypted, with secrets" if passphrase else "without secrets"
@@ -311,21 +334,6 @@ def cmd_export(args: argparse.Namespace) -> int:
         warn(report.warning)
     return 0
 
-
-def cmd_import(args: argparse.Namespace) -> int:
-    from knockgui.core import exchange
-
-    inventory = open_inventory(args)
-    try:
-        data = Path(args.file).read_bytes()
-    except OSError as exc:
-        raise InputError(f"Could not read {args.file} ({exc.strerror or exc}); check the file name.") from None
-    passphrase = read_passphrase(args.passphrase_file, confirm=False) if exchange.is_encrypted(data) else None
-    report = exchange.merge(inventory, exchange.read_import(data, passphrase))
-    print(f"Imported from {args.file}: {report.message}")
-    for label, names in (("added", report.added), ("updated", report.updated), ("skipped", report.skipped)):
-        if names:
-            print(f"  {label}: {', '.join(names)}")
     return 0
 
 
@@ -433,11 +441,6 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--with-secrets", action="store_true", help="include sequences and passwords, encrypted")
     p.add_argument("--passphrase-file", metavar="F", help="read the passphrase from the first line of F")
     p.set_defaults(func=cmd_export)
-
-    p = sub.add_parser("import", help="import an export file, merging by name")
-    p.add_argument("file", metavar="FILE")
-    p.add_argument("--passphrase-file", metavar="F", help="read the passphrase from the first line of F")
-    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("generate", help="print a random knock sequence")
     p.add_argument("--steps", type=int, default=3, metavar="N", help="number of steps (default 3)")

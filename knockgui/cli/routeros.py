@@ -45,7 +45,7 @@ def cmd_routeros(args: argparse.Namespace) -> int:
     options = options_from(args)
     inventory = open_inventory(args)
     router = inventory.find(args.name)
-    sequence = inventory.secret(router).sequence
+    sequence = inventory.secret(router).knock_sequence
     if args.remove:
         sys.stdout.write(removal_script(router, sequence, options))
         return 0

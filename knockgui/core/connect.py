@@ -15,11 +15,12 @@ and stops when the program exits or when cancelled.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from knockgui.core import process
 from knockgui.core.errors import KnockguiError, LaunchError
@@ -151,6 +152,25 @@ def effective_sequence(router: Router, sequence: Sequence, settings: Settings) -
     return sequence.with_delay(settings.default_delay_ms)
 
 
+HANDOVER_WAIT_S = 2.0  # how long an opener may take to hand over before it counts as started
+
+
+def _handover_failed(started: process.DetachedProcess, plan: LaunchPlan) -> LaunchError | None:
+    """The error when the opener ended at once with a failure (xdg-open with no browser: exit 3), else None."""
+    if not started.wait(HANDOVER_WAIT_S) or started.returncode in (0, None):
+        return None
+    program = os.path.basename(plan.argv[0])
+    if plan.setting == "browser":
+        return LaunchError(
+            f"No browser could be started for {plan.description} ({program} ended with exit code "
+            f"{started.returncode}); install a browser or choose one in Settings (browser)."
+        )
+    return LaunchError(
+        f"{plan.label} did not start {plan.description} ({program} ended with exit code {started.returncode}); "
+        f"check Settings ({plan.setting})."
+    )
+
+
 def connect(
     inventory: Inventory,
     router: Router,
@@ -182,11 +202,12 @@ def connect(
     reuse = launch and not knock_again  # "knock only" always knocks
     launch = launch and spec.kind not in NO_CLIENT
     secret = inventory.secret(router)
+    client = replace(router, user=secret.login) if secret.login and not router.user else router  # an imported login
     opened_state = OpenState(inventory.path.parent)
     # Built now so that a missing client is reported before anything is sent; built again below with the
     # address that was knocked.
-    plan = build_launch(router, settings, platform, secret.password, machine=machine, service=spec) if launch else None
-    sequence = effective_sequence(router, secret.sequence, settings)
+    plan = build_launch(client, settings, platform, secret.password, machine=machine, service=spec) if launch else None
+    sequence = effective_sequence(router, secret.knock_sequence, settings)
     timeout = router.timeout_s if router.timeout_s is not None else settings.default_timeout_s
     port = spec.effective_port
     result = _still_open(opened_state, router, port, timeout, cancel) if reuse else None
@@ -205,7 +226,7 @@ def connect(
     if not opened and not force:
         return ConnectResult(result, None, None, f"{plan.label} was not started. {result.message}", service=spec)
     plan = build_launch(
-        router, settings, platform, secret.password, machine=machine, service=spec, address=result.address
+        client, settings, platform, secret.password, machine=machine, service=spec, address=result.address
     )
     try:
         started = process.start(
@@ -213,6 +234,10 @@ def connect(
         )
     except LaunchError as exc:
         raise LaunchAfterKnockError(result, exc, plan.label) from None
+    if not plan.tracks_session:  # an opener (xdg-open, open, Windows Terminal) hands over and ends: at once
+        problem = _handover_failed(started, plan)  # with an error when there was nothing to hand over to
+        if problem is not None:
+            raise LaunchAfterKnockError(result, problem, plan.label)
     if opened:
         message = f"Started {plan.description} (pid {started.pid})."
         if result.steps_sent == 0 and until is not None:

@@ -412,6 +412,11 @@ def _split(text: str, platform: str, what: str) -> list[str]:
 def custom_plan(t: Target, machine: Machine) -> LaunchPlan:
     router, host, user = t.router, t.host, t.user
     template = t.spec.command.strip()
+    if router.command_unconfirmed:
+        raise LaunchError(
+            f'The custom command of "{router.name}" came from an imported file and was not run: check it and '
+            f'confirm it once (Edit and save, or knockgui-cli confirm-command "{router.name}").'
+        )
     if not template:
         raise InputError(
             f'The router "{router.name}" has no custom command: write one in its settings, e.g. myclient {{host}} {{port}}.'

@@ -106,6 +106,8 @@ class Router:
     keep_open_s: int | None = None  # re-knock interval while the launched program runs; None = off
     final_timeout_s: int = DEFAULT_FINAL_TIMEOUT_S  # how long the router keeps a knocked address listed
     connect_by_name: bool = False  # give clients the host name instead of the address that was knocked
+    needs_sequence: bool = False  # imported without a knock sequence: marked in the list until one is set
+    command_unconfirmed: bool = False  # its custom command came from a file: not run until the user confirms it
     id: str = field(default_factory=new_id)
 
     # The default service's fields, for the many places that need only it.

@@ -221,7 +221,12 @@ def check_router(router: Router) -> Router:
     if not isinstance(router.id, str) or not _ID.match(router.id):
         raise InputError("The router id is damaged; remove the router and add it again.")
     services = check_services(router.services)
-    for flag, what in ((router.pass_password, "pass_password"), (router.connect_by_name, "connect_by_name")):
+    for flag, what in (
+        (router.pass_password, "pass_password"),
+        (router.connect_by_name, "connect_by_name"),
+        (router.needs_sequence, "needs_sequence"),
+        (router.command_unconfirmed, "command_unconfirmed"),
+    ):
         if not isinstance(flag, bool):
             raise InputError(f"{what} must be true or false.")
     notes = router.notes
@@ -243,6 +248,8 @@ def check_router(router: Router) -> Router:
         keep_open_s=check_keep_open(router.keep_open_s, final_timeout),
         final_timeout_s=final_timeout,
         connect_by_name=router.connect_by_name,
+        needs_sequence=router.needs_sequence,
+        command_unconfirmed=router.command_unconfirmed,
         id=router.id,
     )
 
@@ -403,6 +410,8 @@ def _trusted_router(data: dict[str, Any]) -> Router | None:
         or get("timeout_s") is not None
         or get("keep_open_s") is not None
         or get("final_timeout_s", _DEFAULT_FINAL) != _DEFAULT_FINAL
+        or get("needs_sequence", False) is not False
+        or get("command_unconfirmed", False) is not False
     ):
         return None
     services = _fast_services(get("services"))

@@ -34,6 +34,7 @@ class Actions:
     settings: QAction
     import_file: QAction
     export_file: QAction
+    set_sequence: QAction
 
     def router_actions(self) -> list[QAction]:
         """Actions that need a selected router."""
@@ -100,6 +101,13 @@ def create_actions(window: QWidget) -> Actions:
         export_file=_action(
             window, "E&xport…", [], "Export the routers to a file (with secrets: encrypted)", name="export"
         ),
+        set_sequence=_action(
+            window,
+            "Set se&quence…",
+            [],
+            "Set the knock sequence of the selected routers, a group, or every imported router at once",
+            name="set_sequence",
+        ),
     )
     # Delete acts on the list only when it has focus (not while typing in the filter box).
     set_enum_property(actions.delete, "shortcutContext", "WidgetShortcut")
@@ -134,7 +142,7 @@ def context_menu(
         menu.addSeparator()
         menu.addActions([actions.edit, actions.duplicate, actions.delete])
         menu.addSeparator()
-        menu.addActions([actions.copy_host, actions.script])
+        menu.addActions([actions.copy_host, actions.script, actions.set_sequence])
     else:
         menu.addActions([actions.add, actions.import_file])
     menu.exec(view.viewport().mapToGlobal(pos))
@@ -161,6 +169,6 @@ def build_menus(bar: QMenuBar, actions: Actions) -> None:
     routers.addSeparator()
     routers.addActions([a.add, a.edit, a.duplicate, a.delete])
     routers.addSeparator()
-    routers.addActions([a.copy_host, a.script])
+    routers.addActions([a.copy_host, a.script, a.set_sequence])
     routers.addSeparator()
     routers.addActions([a.find, a.import_file, a.export_file, a.settings])

@@ -40,6 +40,8 @@ from knockgui.gui.qtints import (
     KEY_DOWN,
     KEY_ENTER,
     KEY_ESCAPE,
+    KEY_F10,
+    KEY_MENU,
     KEY_PAGE_DOWN,
     KEY_PAGE_UP,
     KEY_RETURN,
@@ -173,6 +175,7 @@ class MainWindow(EditingMixin, QMainWindow):
         a.settings.triggered.connect(self.edit_settings)
         a.import_file.triggered.connect(self.import_file)
         a.export_file.triggered.connect(self.export_file)
+        a.set_sequence.triggered.connect(self.set_sequence)
         self.runner.idle.connect(lambda: a.cancel.setEnabled(False))
 
         self.resize(900, 520)
@@ -240,6 +243,13 @@ class MainWindow(EditingMixin, QMainWindow):
         router = self.proxy.router(index.row()) if index.isValid() else None
         context_menu(self, self.view, self.acts, pos, router, self.start_knock)
 
+    def _keyboard_context_menu(self) -> None:
+        index = self.view.currentIndex()
+        if index.isValid():
+            self._context_menu(self.view.visualRect(index).center())
+        else:
+            self._context_menu(self.view.viewport().rect().center())
+
     def selected_router(self) -> Router | None:
         index = self.view.selectionModel().currentIndex()
         if not index.isValid() or not self.view.selectionModel().isSelected(index):
@@ -299,6 +309,9 @@ class MainWindow(EditingMixin, QMainWindow):
             assert isinstance(event, QKeyEvent)
             if event.key() in (KEY_RETURN, KEY_ENTER) and not event.modifiers():
                 self.connect_selected()
+                return True
+            if event.key() == KEY_MENU or (event.key() == KEY_F10 and _only_shift(event)):
+                self._keyboard_context_menu()  # the menu key / Shift+F10: the menu of the current row
                 return True
         return super().eventFilter(watched, event)
 
@@ -452,3 +465,9 @@ class MainWindow(EditingMixin, QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
         super().closeEvent(event)
+
+
+def _only_shift(event: QKeyEvent) -> bool:
+    from PySide6.QtCore import Qt  # at a key press, long after the first paint (see knockgui.gui.qtints)
+
+    return event.modifiers() == Qt.KeyboardModifier.ShiftModifier

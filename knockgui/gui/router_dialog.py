@@ -38,6 +38,7 @@ from knockgui.gui.sequence_editor import SequenceEditor
 from knockgui.gui.services_editor import ServicesEditor
 from knockgui.gui.worker import TaskRunner
 
+IMPORTED_COMMAND = "This command came from an imported file and has never run: check it. Saving the router confirms it."
 PASSWORD_NOTE = (
     "Passing the password to Winbox puts it on Winbox's command line, where other users of this "
     "computer can see it in the process list. Leave this off unless you accept that."
@@ -134,10 +135,15 @@ class RouterDialog(QDialog):
         self.final_timeout.setValue(r.final_timeout_s)
         self.by_name = QCheckBox("Give clients the host name instead of the address that was knocked")
         self.by_name.setChecked(r.connect_by_name)
+        self.imported_note = QLabel(IMPORTED_COMMAND)  # a custom command from an imported file, not yet run
+        self.imported_note.setWordWrap(True)
+        self.imported_note.setStyleSheet("color: #8a5a00;")
+        self.imported_note.setVisible(r.command_unconfirmed and any(spec.command for spec in r.services))
         self.notes = QPlainTextEdit(r.notes)
         self.notes.setMaximumHeight(60)
         self.sequence = SequenceEditor(self, generator())
-        if secret is not None:
+        self._login = secret.login if secret is not None else None  # kept by an import, with the password
+        if secret is not None and secret.sequence is not None:
             self.sequence.set_sequence(secret.sequence)
 
         self.reasons: dict[str, QLabel] = {k: reason_label() for k in ("name", "host", "port", "other", "sequence")}
@@ -146,6 +152,7 @@ class RouterDialog(QDialog):
         form.addRow("&Host", self._with_reason(self.host, "host"))
         form.addRow("&Group", self.group)
         form.addRow("&Services", self._with_reason(self.services, "port"))
+        form.addRow("", self.imported_note)
         form.addRow("&User", self.user)
         form.addRow("Pass&word", self.password)
         form.addRow("", self.pass_password)
@@ -240,6 +247,7 @@ class RouterDialog(QDialog):
             keep_open_s=self.keep_open.value() or None,
             final_timeout_s=self.final_timeout.value(),
             connect_by_name=self.by_name.isChecked(),
+            command_unconfirmed=False,  # the command was shown in this dialog (and marked if imported): saving confirms it
         )
 
     def problems(self) -> dict[str, str]:
@@ -260,8 +268,6 @@ class RouterDialog(QDialog):
             found["name"] = f'A router named "{router.name}" already exists; choose another name.'
         if "other" in found and found["other"] in (found.get("name"), found.get("host")):
             del found["other"]
-        if router.keep_open_s is not None and router.keep_open_s < validate.MIN_KEEP_OPEN_S:
-            found["other"] = f"Keep open must be off or at least {validate.MIN_KEEP_OPEN_S} s."
         if router.pass_password and not self.password.text():
             found["other"] = "Enter the password to give to Winbox, or untick the option."
         sequence_needed = not (self._original is not None and self._secret_error)
@@ -305,7 +311,7 @@ class RouterDialog(QDialog):
         if self.sequence.table.rowCount() == 0:
             return None
         delay = max(self.delay.value(), 0)
-        return RouterSecret(self.sequence.sequence(delay), self.password.text() or None)
+        return RouterSecret(self.sequence.sequence(delay), self.password.text() or None, self._login)
 
     def accept(self) -> None:
         if self.problems():

@@ -64,6 +64,7 @@ class RowStatus:
     headline: str = ""  # the part shown before the time: "open in 38 ms"
 
 
+NO_SEQUENCE = "no knock sequence yet (imported): Routers > Set sequence…"
 _COLOURS = {
     StatusKind.OK: QColor(0x1B, 0x7F, 0x3B),
     StatusKind.FAILED: QColor(0xB0, 0x1E, 0x1E),
@@ -207,7 +208,7 @@ class RouterTableModel(QAbstractTableModel):
                 return service_text(router)
             status = self._status.get(router.id)
             if status is None:
-                return ""
+                return NO_SEQUENCE if router.needs_sequence else ""
             if status.kind is StatusKind.BUSY:
                 return status.text
             if role == TOOLTIP_ROLE:
@@ -218,6 +219,8 @@ class RouterTableModel(QAbstractTableModel):
             status = self._status.get(router.id)
             if status and status.kind in _COLOURS:
                 return QBrush(_COLOURS[status.kind])
+            if status is None and router.needs_sequence:
+                return QBrush(_COLOURS[StatusKind.FAILED])
         if role == ROUTER_ROLE:
             return router
         return None

@@ -39,7 +39,9 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 from knockgui import APP_NAME
+from knockgui.core.errors import KnockguiError
 from knockgui.core.model import SERVICE_LABELS, Router
+from knockgui.core.readfile import read_regular
 from knockgui.gui.application import KnockguiApplication
 from knockgui.gui.tray_menu import TrayMenu, first_menu_action
 from knockgui.gui.tray_presence import NO_TRAY_MESSAGE, install_no_tray_notice, status_notifier_host, tray_available
@@ -121,10 +123,10 @@ class RecentRouters:
         self.ids: list[str] = []
         if self.path is not None:
             try:
-                data = json.loads(self.path.read_text(encoding="utf-8"))
+                data = json.loads(read_regular(self.path, 1024 * 1024).decode("utf-8"))
                 if isinstance(data, list):
                     self.ids = [i for i in data if isinstance(i, str)][: self.limit]
-            except (OSError, ValueError, RecursionError):
+            except (OSError, KnockguiError, ValueError, RecursionError):
                 self.ids = []
 
     def note(self, router_id: str) -> None:
