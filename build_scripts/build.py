@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import shutil
 import subprocess
@@ -47,11 +48,11 @@ def outputs(dist: Path, mode: str, targets: list[str], suffix: str = EXE_SUFFIX)
     return {t: dist / f"{names[t]}{suffix}" for t in targets}
 
 
-def spec_env(mode: str, targets: list[str], version_file: str) -> dict[str, str]:
+def spec_env(mode: str, targets: list[str], version_dir: str) -> dict[str, str]:
     return {
         "KNOCKGUI_BUILD_MODE": mode,
         "KNOCKGUI_BUILD_TARGETS": ",".join(targets),
-        "KNOCKGUI_VERSION_FILE": version_file,
+        "KNOCKGUI_VERSION_DIR": version_dir,
     }
 
 
@@ -91,8 +92,8 @@ def self_test(built: dict[str, Path], work_root: Path) -> bool:
 def build_native(mode: str, targets: list[str], dist_root: Path, work_root: Path) -> dict[str, Path]:
     dist = dist_root / ("onedir" if mode == "onedir" else "")
     work = work_root / f"pyinstaller-{mode}"
-    version_file = versioninfo.write_version_file(work_root / "version-info.txt", versioninfo.package_version())
-    env = {**os.environ, **spec_env(mode, targets, str(version_file))}
+    version_dir = versioninfo.write_version_files(work_root / "version-info", versioninfo.package_version())
+    env = {**os.environ, **spec_env(mode, targets, str(version_dir))}
     started = time.monotonic()
     subprocess.run(
         [
@@ -107,7 +108,39 @@ def build_native(mode: str, targets: list[str], dist_root: Path, work_root: Path
     for exe in built.values():
         log(f"built {exe}: {size_mb(exe):.1f} MB")
     log(f"PyInstaller took {time.monotonic() - started:.0f} s")
+    if sys.platform == "win32":
+        proc = subprocess.run(
+            [sys.executable, str(HERE / "peversion.py"), *map(str, built.values())], capture_output=True, text=True
+        )
+        check_versions(json.loads(proc.stdout))
     return built
+
+
+def version_problems(found: dict[str, dict[str, str]], version: str) -> list[str]:
+    """How each exe's version resource (as build_scripts/peversion.py read it) differs from its own expected one."""
+    problems = []
+    for path, strings in found.items():
+        name = Path(path.replace("\\", "/")).stem
+        want = {
+            **versioninfo.expected_strings(name, version),
+            "fixed": ".".join(map(str, versioninfo.version_tuple(version))),
+        }
+        problems += [
+            f"{name}.exe {key} is {strings.get(key)!r}, expected {value!r}"
+            for key, value in want.items()
+            if strings.get(key) != value
+        ]
+    return problems
+
+
+def check_versions(found: dict[str, dict[str, str]]) -> None:
+    problems = version_problems(found, versioninfo.package_version())
+    if problems:
+        raise SystemExit("build: the version resources are wrong: " + "; ".join(problems) + ".")
+    log(
+        "version resources: "
+        + ", ".join(f"{Path(p.replace(chr(92), '/')).name} ({s['FileDescription']})" for p, s in found.items())
+    )
 
 
 def require(built: dict[str, Path]) -> None:
@@ -130,8 +163,8 @@ def build_windows(mode: str, targets: list[str], run_self_test: bool, dist_root:
     windows.setup()
     dist = dist_root / "windows" / ("onedir" if mode == "onedir" else "")
     work = work_root / f"pyinstaller-windows-{mode}"
-    version_file = versioninfo.write_version_file(work_root / "version-info.txt", versioninfo.package_version())
-    env = {**spec_env(mode, targets, windows.windows_path(version_file)), "PYTHONPATH": windows.windows_path(ROOT)}
+    version_dir = versioninfo.write_version_files(work_root / "version-info", versioninfo.package_version())
+    env = {**spec_env(mode, targets, windows.windows_path(version_dir)), "PYTHONPATH": windows.windows_path(ROOT)}
     pyi_started = time.monotonic()
     windows.pyinstaller(SPEC, dist, work, env)
     built = outputs(dist, mode, targets, ".exe")
@@ -141,6 +174,7 @@ def build_windows(mode: str, targets: list[str], run_self_test: bool, dist_root:
     log(
         f"PyInstaller under Wine took {time.monotonic() - pyi_started:.0f} s ({time.monotonic() - started:.0f} s in all)"
     )
+    check_versions(windows.version_strings(list(built.values())))
     if not run_self_test:
         return True
     ok = True

@@ -1,4 +1,4 @@
-"""`knockgui-cli` inventory commands: add, edit, remove, list, show, export, import, routeros, generate.
+"""`knockgui-cli` inventory commands: add, edit, remove, list, show, export, import, generate.
 
 Secrets (the knock sequence, a password) go to the OS keyring; ``list`` reads none. ``--sequence -``
 reads the sequence from stdin (or asks for it without echo on a terminal), so it stays out of the
@@ -334,20 +334,6 @@ def cmd_export(args: argparse.Namespace) -> int:
         warn(report.warning)
     return 0
 
-
-def cmd_routeros(args: argparse.Namespace) -> int:
-    from knockgui.core.routeros import ScriptOptions, routeros_script
-
-    inventory = open_inventory(args)
-    router = inventory.find(args.name)
-    options = ScriptOptions(
-        list_prefix=args.list_prefix,
-        stage_timeout=args.stage_timeout,
-        final_timeout=args.final_timeout,
-        drop=args.drop,
-        ipv6=args.ipv6,
-    )
-    sys.stdout.write(routeros_script(router, inventory.secret(router).knock_sequence, options))
     return 0
 
 
@@ -455,15 +441,6 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--with-secrets", action="store_true", help="include sequences and passwords, encrypted")
     p.add_argument("--passphrase-file", metavar="F", help="read the passphrase from the first line of F")
     p.set_defaults(func=cmd_export)
-
-    p = sub.add_parser("routeros", help="print RouterOS firewall commands implementing a router's sequence")
-    p.add_argument("name", metavar="NAME")
-    p.add_argument("--ipv6", action="store_true", help="also emit /ipv6 firewall rules")
-    p.add_argument("--drop", choices=["management", "all"], default="management", help="what the last rule drops")
-    p.add_argument("--list-prefix", default="knockgui", metavar="P", help="address-list name prefix")
-    p.add_argument("--stage-timeout", default="15s", metavar="T", help="timeout of each stage (default 15s)")
-    p.add_argument("--final-timeout", default="3h", metavar="T", help="how long a knocked address may connect")
-    p.set_defaults(func=cmd_routeros)
 
     p = sub.add_parser("generate", help="print a random knock sequence")
     p.add_argument("--steps", type=int, default=3, metavar="N", help="number of steps (default 3)")

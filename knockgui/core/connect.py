@@ -15,6 +15,7 @@ and stops when the program exits or when cancelled.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -25,7 +26,7 @@ from knockgui.core import process
 from knockgui.core.errors import KnockguiError, LaunchError
 from knockgui.core.knock import KnockResult, check_port, knock
 from knockgui.core.launch import LaunchPlan, Machine, build_launch
-from knockgui.core.model import NO_CLIENT, Router, Service
+from knockgui.core.model import NO_CLIENT, Router, Service, ServiceSpec
 from knockgui.core.opened import OpenEntry, OpenState, reknock_interval
 from knockgui.core.probe import ProgressCallback
 from knockgui.core.sequence import Sequence
@@ -135,6 +136,7 @@ class ConnectResult:
     process: process.DetachedProcess | None = field(default=None, compare=False, repr=False)
     keep_open: KeepOpen | None = field(default=None, compare=False, repr=False)
     open_until: OpenEntry | None = None  # the router lists the knocked address until then
+    service: ServiceSpec | None = None  # the service that was checked (and started)
 
     def was_successful(self) -> bool:
         """The port opened (and, when a launch was asked for, the program started)."""
@@ -148,6 +150,25 @@ def effective_sequence(router: Router, sequence: Sequence, settings: Settings) -
     if sequence.delay_ms:
         return sequence
     return sequence.with_delay(settings.default_delay_ms)
+
+
+HANDOVER_WAIT_S = 2.0  # how long an opener may take to hand over before it counts as started
+
+
+def _handover_failed(started: process.DetachedProcess, plan: LaunchPlan) -> LaunchError | None:
+    """The error when the opener ended at once with a failure (xdg-open with no browser: exit 3), else None."""
+    if not started.wait(HANDOVER_WAIT_S) or started.returncode in (0, None):
+        return None
+    program = os.path.basename(plan.argv[0])
+    if plan.setting == "browser":
+        return LaunchError(
+            f"No browser could be started for {plan.description} ({program} ended with exit code "
+            f"{started.returncode}); install a browser or choose one in Settings (browser)."
+        )
+    return LaunchError(
+        f"{plan.label} did not start {plan.description} ({program} ended with exit code {started.returncode}); "
+        f"check Settings ({plan.setting})."
+    )
 
 
 def connect(
@@ -170,13 +191,15 @@ def connect(
     start its client, given the address that was knocked, when the port opened.
 
     Within the router's final timeout after a knock that opened (see :mod:`knockgui.core.opened`) no new
-    knock is sent: a quick check of the port, then the client starts; ``knock_again`` knocks anyway.
+    knock is sent: a quick check of the port, then the client starts; ``knock_again`` (and ``launch=False``,
+    "knock only") knocks anyway.
     ``keep_open``: ``None`` follows the router (on when ``router.keep_open_s`` is set), ``True`` turns
     it on, ``False`` turns it off; it re-knocks before the listing runs out. Raises KnockguiError
     subclasses for bad input, keyring problems and a missing client; what the network answered is in
     the result.
     """
     spec = router.service_for(service)
+    reuse = launch and not knock_again  # "knock only" always knocks
     launch = launch and spec.kind not in NO_CLIENT
     secret = inventory.secret(router)
     client = replace(router, user=secret.login) if secret.login and not router.user else router  # an imported login
@@ -187,7 +210,7 @@ def connect(
     sequence = effective_sequence(router, secret.knock_sequence, settings)
     timeout = router.timeout_s if router.timeout_s is not None else settings.default_timeout_s
     port = spec.effective_port
-    result = None if knock_again else _still_open(opened_state, router, port, timeout, cancel)
+    result = _still_open(opened_state, router, port, timeout, cancel) if reuse else None
     if result is None:
         knocked_at = time.time()
         result = knock(router.host, sequence, check_port=port, timeout=timeout, on_progress=on_progress, cancel=cancel)
@@ -198,10 +221,10 @@ def connect(
         message = result.message
         if spec.kind in NO_CLIENT and result.was_successful():
             message += f" Start your {spec.label} client now."
-        return ConnectResult(result, None, None, message, open_until=until)
+        return ConnectResult(result, None, None, message, open_until=until, service=spec)
     opened = result.was_successful()
     if not opened and not force:
-        return ConnectResult(result, None, None, f"{plan.label} was not started. {result.message}")
+        return ConnectResult(result, None, None, f"{plan.label} was not started. {result.message}", service=spec)
     plan = build_launch(
         client, settings, platform, secret.password, machine=machine, service=spec, address=result.address
     )
@@ -211,6 +234,10 @@ def connect(
         )
     except LaunchError as exc:
         raise LaunchAfterKnockError(result, exc, plan.label) from None
+    if not plan.tracks_session:  # an opener (xdg-open, open, Windows Terminal) hands over and ends: at once
+        problem = _handover_failed(started, plan)  # with an error when there was nothing to hand over to
+        if problem is not None:
+            raise LaunchAfterKnockError(result, problem, plan.label)
     if opened:
         message = f"Started {plan.description} (pid {started.pid})."
         if result.steps_sent == 0 and until is not None:
@@ -236,7 +263,7 @@ def connect(
             message += (
                 f" Keep-open is off: {plan.description} hands over to another process that knockgui cannot watch."
             )
-    return ConnectResult(result, plan, started.pid, message, started, keeper, open_until=until)
+    return ConnectResult(result, plan, started.pid, message, started, keeper, open_until=until, service=spec)
 
 
 def _still_open(

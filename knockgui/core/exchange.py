@@ -29,6 +29,7 @@ from typing import Any
 from knockgui.core.atomic import atomic_write
 from knockgui.core.errors import InputError, KnockguiError
 from knockgui.core.model import Router
+from knockgui.core.readfile import UnreadableFile, read_regular
 from knockgui.core.secrets import RouterSecret
 from knockgui.core.sequence import parse_sequence
 from knockgui.core.store import Inventory
@@ -41,7 +42,12 @@ SCRYPT_N = 2**17  # 128 MiB with r=8: about 0.4 s here
 SCRYPT_R = 8
 SCRYPT_P = 1
 MIN_PASSPHRASE = 8
-MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_FILE_BYTES = 16 * 1024 * 1024  # an export of 5,000 routers is about 2 MB
+# The work a file may ask of scrypt: at most 128 MiB of memory (128 * n * r bytes) and twice the time of
+# this program's own exports (n * r * p), so a crafted header cannot cost 2 GiB and 18 s before
+# "wrong passphrase". This program exports with n=2^17, r=8, p=1.
+MAX_SCRYPT_MEMORY = 128 * 1024 * 1024
+MAX_SCRYPT_WORK = 2 * SCRYPT_N * SCRYPT_R * SCRYPT_P
 
 
 @dataclass(frozen=True)
@@ -215,11 +221,17 @@ def decrypt(doc: dict[str, Any], passphrase: str) -> bytes:
             raise ValueError
         if not (2**14 <= n <= 2**20 and n & (n - 1) == 0 and 1 <= r <= 16 and 1 <= p <= 4):
             raise ValueError
+        too_costly = 128 * n * r > MAX_SCRYPT_MEMORY or n * r * p > MAX_SCRYPT_WORK
         salt, nonce, ciphertext = _unb64(kdf["salt"]), _unb64(cipher["nonce"]), _unb64(doc["ciphertext"])
         if not 16 <= len(salt) <= 64 or len(nonce) != 12:
             raise ValueError
     except (KeyError, TypeError, ValueError, binascii.Error):
         raise _damaged("its encryption header is wrong") from None
+    if too_costly:
+        raise _damaged(
+            "its encryption settings ask for more memory or time than knockgui gives an import "
+            f"(at most {MAX_SCRYPT_MEMORY // (1024 * 1024)} MiB)"
+        )
     header = {k: v for k, v in doc.items() if k != "ciphertext"}
     key = _derive(passphrase, salt, n, r, p)
     try:
@@ -257,7 +269,7 @@ def _item(entry: object) -> ImportItem:
 def read_import(data: bytes, passphrase: str | None = None) -> list[ImportItem]:
     """Parse and check a whole export file (plain or encrypted). Nothing is changed anywhere."""
     if len(data) > MAX_FILE_BYTES:
-        raise _damaged("it is larger than 64 MiB")
+        raise _damaged(f"it is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
     try:
         doc = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -306,9 +318,16 @@ def merge(inventory: Inventory, items: list[ImportItem]) -> ImportReport:
     return ImportReport(names(Action.ADD), names(Action.MERGE), names(Action.SKIP))
 
 
-def import_file(inventory: Inventory, path: Path, passphrase: str | None = None) -> ImportReport:
+def read_file(path: Path | str) -> bytes:
+    """An import file's bytes: a regular file of at most MAX_FILE_BYTES (a FIFO or /dev/zero is refused)."""
     try:
-        data = Path(path).read_bytes()
+        return read_regular(Path(path), MAX_FILE_BYTES)
+    except UnreadableFile as exc:
+        raise InputError(f"Could not import {path}: it {exc.reason}; choose a knockgui export file.") from None
     except OSError as exc:
         raise InputError(f"Could not read {path} ({exc.strerror or exc}); check the file name.") from None
+
+
+def import_file(inventory: Inventory, path: Path, passphrase: str | None = None) -> ImportReport:
+    data = read_file(path)
     return merge(inventory, read_import(data, passphrase))

@@ -94,7 +94,13 @@ class RouterSecret:
         if self.login:
             data["login"] = self.login
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-        size = len(text.encode("utf-16-le"))
+        try:
+            size = len(text.encode("utf-16-le"))
+        except UnicodeEncodeError:  # a byte that is not text (a password typed on a non-UTF-8 terminal)
+            raise SecretStoreError(
+                "The password holds a byte that is not valid text (UTF-8), which no keyring can keep; "
+                "type it again in a UTF-8 terminal."
+            ) from None
         if size > MAX_ENTRY_BYTES:
             raise SecretStoreError(
                 f"This router's secret would take {size} bytes in the keyring, more than the {MAX_ENTRY_BYTES} "

@@ -18,12 +18,14 @@ from typing import Any
 
 from knockgui.core.atomic import atomic_write
 from knockgui.core.errors import InputError, NotFoundError
+from knockgui.core.readfile import UnreadableFile, read_regular
 
 SETTINGS_FILE = "settings.json"
 SSH_CLIENTS = ("openssh", "putty")
 MAX_DELAY_MS = 600_000
 MIN_TIMEOUT_S = 0.1
 MAX_TIMEOUT_S = 300.0
+MAX_FILE_BYTES = 4 * 1024 * 1024  # settings.json is a few hundred bytes
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ def _value_problem(key: str, value: Any) -> str:
     if kind is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             return f"The setting {key} must be a number."
-        if not MIN_TIMEOUT_S <= float(value) <= MAX_TIMEOUT_S:
+        if not MIN_TIMEOUT_S <= value <= MAX_TIMEOUT_S:  # compared as it is: float() of a huge int overflows
             return f"The setting {key} must be {MIN_TIMEOUT_S}-{MAX_TIMEOUT_S:g} (seconds)."
         return ""
     if not isinstance(value, str):
@@ -164,9 +166,11 @@ def load_settings(config_dir: Path) -> Settings:
     """The saved settings, or defaults; problems are reported in ``warning``, never raised."""
     path = settings_path(config_dir)
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         return Settings()
+    except UnreadableFile as exc:
+        return Settings(warning=f"The settings file {path} {exc.reason}; defaults are used.")
     except OSError as exc:
         return Settings(warning=f"The settings file {path} could not be read ({exc.strerror}); defaults are used.")
     try:
@@ -187,13 +191,11 @@ def load_settings(config_dir: Path) -> Settings:
         if key not in data:
             continue
         value = data[key]
-        if _type_of(key) is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        problem = _value_problem(key, value)
+        problem = _value_problem(key, value)  # bounded before any conversion (a 400-digit number)
         if problem:
             notes.append(f"{key} was invalid and its default is used")
         else:
-            values[key] = value
+            values[key] = float(value) if _type_of(key) is float else value
     unknown = sorted(k for k in data if k not in keys())
     if unknown:
         notes.append(f"unknown keys were ignored ({', '.join(unknown)})")

@@ -7,12 +7,14 @@ shortcuts are written as text ("Del", "Esc"), enum settings by name, and the ico
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPoint
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QMenuBar, QToolBar, QWidget
 
+from knockgui.core.model import Router
 from knockgui.gui.icons import action_icon
 from knockgui.gui.qtints import set_enum_property
 
@@ -113,11 +115,30 @@ def create_actions(window: QWidget) -> Actions:
     return actions
 
 
-def context_menu(parent: QWidget, view: QAbstractItemView, actions: Actions, pos: QPoint) -> None:
-    """The list's context menu: router actions on a row, Add and Import on empty space."""
+def context_menu(
+    parent: QWidget,
+    view: QAbstractItemView,
+    actions: Actions,
+    pos: QPoint,
+    router: Router | None = None,
+    start_knock: Callable[[Router, bool, str | None], object] | None = None,
+) -> None:
+    """The list's context menu: router actions on a row (with "Connect with ▸" the router's services),
+    Add and Import on empty space. The menu key and Shift+F10 open it at the current row."""
     menu = QMenu(parent)
     if view.indexAt(pos).isValid():
         menu.addActions([actions.connect, actions.knock_only])
+        if router is not None and start_knock is not None:
+            with_menu = menu.addMenu("Connect &with")
+            with_menu.setObjectName("connect_with")
+            for spec in router.services:
+                text = f"{spec.label} (port {spec.effective_port})" + (
+                    " - default" if spec is router.services[0] else ""
+                )
+                item = with_menu.addAction(text.replace("&", "&&"))
+                described = spec.describe()
+                item.setObjectName(f"service:{described}")
+                item.triggered.connect(lambda _=False, svc=described: start_knock(router, True, svc))
         menu.addSeparator()
         menu.addActions([actions.edit, actions.duplicate, actions.delete])
         menu.addSeparator()

@@ -9,9 +9,10 @@ Start-up time matters here (``benchmarks/bench_gui.py``): what the first paint d
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="start with a simulated router on loopback (temporary config, no keyring) to try the whole flow",
     )
     parser.add_argument("--self-test", action="store_true", help="check this installation and exit")
+    parser.add_argument(
+        "--tray", action="store_true", help="start in the tray (as at log-in); without a tray, minimised"
+    )
     from knockgui.gui.quick import add_arguments  # --knock/--connect NAME, LINK (TRAY)
 
     add_arguments(parser)
@@ -67,6 +71,7 @@ def parse_args(args_list: list[str]) -> argparse.Namespace:
         "knock": None,
         "connect": None,
         "link": None,
+        "tray": False,
     }
     seen: set[str] = set()
     i = 0
@@ -84,6 +89,8 @@ def parse_args(args_list: list[str]) -> argparse.Namespace:
             values[_VALUED[flag]] = value
         elif arg == "--demo" and flag not in seen:
             values["demo"] = True
+        elif arg == "--tray" and flag not in seen:
+            values["tray"] = True
         elif not arg.startswith("-") and "link" not in seen:
             flag = "link"
             values["link"] = arg
@@ -180,6 +187,26 @@ def _skip_pyside_source_scans() -> None:
             flags.setdefault(name, 0 if name.startswith("knockgui.gui") else -1)
 
 
+def _no_autolaunched_bus(env: MutableMapping[str, str] = os.environ) -> None:
+    """Without a desktop session bus, keep Qt's D-Bus library from starting one that outlives knockgui.
+
+    With no ``DBUS_SESSION_BUS_ADDRESS`` and no ``$XDG_RUNTIME_DIR/bus``, libdbus "autolaunches" a bus
+    (``dbus-launch --autolaunch``, for the tray's StatusNotifier check), and that dbus-daemon stays after
+    knockgui ends. ``disabled:`` tells libdbus there is no bus: no tray over D-Bus (the XEmbed tray and
+    the window still work) and the keyring says it needs a Secret Service, as it would anyway. Programs
+    knockgui starts do not inherit the value (``process.OWN_ONLY``).
+    """
+    if not sys.platform.startswith("linux") or env.get("DBUS_SESSION_BUS_ADDRESS"):
+        return
+    runtime = env.get("XDG_RUNTIME_DIR", "")
+    if runtime and os.path.exists(os.path.join(runtime, "bus")):
+        return  # the session's bus at its standard place: libdbus finds it there
+    from knockgui.core import process
+
+    env["DBUS_SESSION_BUS_ADDRESS"] = "disabled:"
+    process.OWN_ONLY["DBUS_SESSION_BUS_ADDRESS"] = "disabled:"
+
+
 def main(argv: list[str] | None = None) -> int:
     args_list = sys.argv[1:] if argv is None else list(argv)
     if "--self-test" in args_list:  # before any window (PACKAGING)
@@ -193,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
             return 130
     args = parse_args(args_list)
     _skip_pyside_source_scans()
+    _no_autolaunched_bus()
     from knockgui.gui import quick
 
     claimed = quick.claim(args)  # hand over to a running knockgui, or become it (TRAY)
@@ -218,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         from knockgui.gui.main_window import MainWindow
 
         assert isinstance(window, MainWindow)
-        access = quick.attach(app, window, started.config_dir, claimed)  # tray, instance server, show (TRAY)
+        access = quick.attach(app, window, started.config_dir, claimed, in_tray=bool(getattr(args, "tray", False)))
         try:
             code = app.exec()
             return 130 if signal.SIGINT in received else code  # Ctrl-C: 130, as the CLI; SIGTERM: a normal quit

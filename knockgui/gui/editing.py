@@ -172,7 +172,7 @@ class EditingMixin:
         if secret is None:
             self.report(router, error, StatusKind.FAILED)
             return
-        ScriptDialog.for_router(self._parent(), router, secret.knock_sequence).exec()
+        ScriptDialog.for_router(self._parent(), router, secret.knock_sequence, self.settings.default_delay_ms).exec()
 
     def edit_settings(self) -> None:
         from knockgui.gui.settings_dialog import SettingsDialog

@@ -173,6 +173,12 @@ class RouterDialog(QDialog):
             sequence_box.addWidget(note)
         sequence_box.addWidget(self.sequence)
         sequence_box.addWidget(self.reasons["sequence"])
+        self.sequence_warning = QLabel()
+        self.sequence_warning.setObjectName("sequenceWarning")
+        self.sequence_warning.setWordWrap(True)
+        self.sequence_warning.setStyleSheet("color: #8a5a00;")
+        self.sequence_warning.setVisible(False)
+        sequence_box.addWidget(self.sequence_warning)
 
         self.test_button = QPushButton("&Test knock")
         self.test_button.setToolTip("Knock and check the management port, without launching anything")
@@ -285,6 +291,18 @@ class RouterDialog(QDialog):
         self.password_note.setVisible(has_winbox)
         self.pass_password.setVisible(has_winbox)
         self.script_button.setEnabled("sequence" not in found and self.sequence.table.rowCount() > 0)
+        warnings = self.sequence_warnings() if self.script_button.isEnabled() else []
+        self.sequence_warning.setText("\n".join(warnings))
+        self.sequence_warning.setVisible(bool(warnings))
+
+    def sequence_warnings(self) -> list[str]:
+        """Waits that the RouterOS script's stage timeout (15 s) would not wait for: such a sequence never opens."""
+        from knockgui.core.routeros import delay_warnings
+
+        try:
+            return delay_warnings(self._router(), self.sequence.sequence(max(self.delay.value(), 0)))
+        except (KnockguiError, ValueError):
+            return []
 
     # --- results -----------------------------------------------------------------------------
     def result_router(self) -> Router:

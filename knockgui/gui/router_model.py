@@ -89,8 +89,9 @@ def clock(at: float) -> str:
 
 
 def service_text(router: Router) -> str:
-    port = router.service_port
-    return f"{router.service.value} {port}"
+    """The default service and how many others: ``winbox 8291 +1``."""
+    more = len(router.services) - 1
+    return f"{router.service.value} {router.service_port}" + (f" +{more}" if more else "")
 
 
 class RouterTableModel(QAbstractTableModel):

@@ -220,14 +220,14 @@ def test_unreadable_file_disables_changes(config_dir: Path, monkeypatch: pytest.
     path = config_dir / FILE_NAME
     path.write_text('{"schema": 1, "routers": []}')
 
-    def refuse(self: Path) -> bytes:
+    def refuse(path: Path, limit: int) -> bytes:
         raise PermissionError(13, "Permission denied")
 
     def no_move(src: object, dst: object) -> None:
         raise PermissionError(13, "Permission denied")
 
     with monkeypatch.context() as patch:
-        patch.setattr(Path, "read_bytes", refuse)
+        patch.setattr("knockgui.core.store.read_regular", refuse)
         patch.setattr(os, "replace", no_move)
         inv = make(config_dir)
         assert inv.warning and "could not be read" in inv.warning
@@ -401,3 +401,18 @@ def test_two_programs_adding_at_once_lose_nothing(config_dir: Path) -> None:
     procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(config_dir), tag]) for tag in ("gui", "cli")]
     assert [p.wait(timeout=60) for p in procs] == [0, 0]
     assert len(make(config_dir).routers) == 30
+
+
+def test_a_pending_router_that_lost_its_secret_is_named_at_the_next_start(config_dir: Path) -> None:
+    """The journal of an interrupted change names a router that is in the file but has no secret: say so."""
+    store = MemorySecretStore()
+    inv = Inventory.open(config_dir, store)
+    office = inv.add(Router("Office", "10.0.0.1"), secret("1337:tcp"))
+    orphan_id = "0" * 32
+    store.entries[orphan_id] = store.entries[office.id]  # an orphan left by a killed add
+    del store.entries[office.id]  # and a router whose secret went (another program, a reset keyring)
+    (config_dir / ".routers.json.pending").write_text(json.dumps([office.id, orphan_id]))
+    again = Inventory.open(config_dir, store)
+    assert again.warning is not None and "No knock sequence is stored for Office" in again.warning
+    assert orphan_id not in store.entries
+    assert not (config_dir / ".routers.json.pending").exists()

@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from knockgui.core.model import Router, Service
+from knockgui.core.model import Router, Service, single
 from knockgui.core.secrets import MemorySecretStore, RouterSecret
 from knockgui.core.sequence import Protocol, Sequence, Step
 from knockgui.core.settings import Settings
@@ -35,7 +35,7 @@ def demo_inventory(config_dir: Path, demo: DemoRouter, store: MemorySecretStore 
     inventory = Inventory.open(config_dir, store or MemorySecretStore())
     right = demo.sequence
     wrong = Sequence(tuple(reversed(right.steps)))
-    common = {"host": "127.0.0.1", "service": Service.WEBFIG, "port": demo.management_port}
+    common = {"host": "127.0.0.1", "services": single(Service.WEBFIG, demo.management_port)}
     # The right one gets time to spare on a busy machine; the wrong one fails after 1 s.
     inventory.add(Router(name="demo-right", group="demo", timeout_s=10.0, **common), RouterSecret(right))
     inventory.add(Router(name="demo-wrong", group="demo", timeout_s=1.0, **common), RouterSecret(wrong))

@@ -99,7 +99,7 @@ def _handler() -> tuple[list[tuple[str, bool]], list[str], object]:
     shown: list[str] = []
     routers = [OFFICE, make_router(name="Branch", host="127.0.0.2", port=8292)]
     handler = make_handler(
-        lambda: routers, lambda r, launch: started.append((r.name, launch)), lambda: shown.append("x")
+        lambda: routers, lambda r, launch, _service: started.append((r.name, launch)), lambda: shown.append("x")
     )
     return started, shown, handler
 
@@ -149,6 +149,21 @@ def test_a_hostile_link_is_refused_before_anything_starts(capsys: pytest.Capture
     err = capsys.readouterr().err
     assert err.startswith("knockgui: The link was refused because") and err.count("\n") == 1
     assert not config_dir.exists()  # refused before taking the instance lock
+
+
+def test_started_in_the_tray_without_a_tray_the_window_is_minimised(qtbot: QtBot, config_dir: Path) -> None:
+    # knockgui --tray (what start with Windows / at log-in runs), with the window setting left off
+    window = MainWindow(make_inventory(config_dir, []), Settings(), config_dir)
+    qtbot.addWidget(window)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    access = attach(app, window, config_dir, Claim(Request("show")), in_tray=True)
+    try:
+        assert access.tray is None  # offscreen: no tray, so not hidden but minimised
+        assert window.isMinimized()
+    finally:
+        access.close()
+    assert build_parser().parse_args(["--tray"]).tray is True
 
 
 def test_first_start_with_an_unknown_router_shows_why(

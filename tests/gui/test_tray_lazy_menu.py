@@ -59,7 +59,7 @@ def test_a_group_gets_its_entries_when_it_first_opens(
     RecentRouters(config_dir).note(routers[5].id)  # r005, in site5
     started: list[tuple[str, bool]] = []
     monkeypatch.setattr(
-        window, "start_knock", lambda router, launch=True: started.append((router.name, launch)) or True
+        window, "start_knock", lambda router, launch=True, service=None: started.append((router.name, launch)) or True
     )
     tray = Tray(window, config_dir)
     labels = [a.text() for a in tray.menu.actions()]

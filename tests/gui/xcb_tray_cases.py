@@ -176,7 +176,7 @@ def test_with_tray_knock_and_connect_knocks_the_namespace_router_and_notifies(
     qtbot.waitUntil(lambda: tray.state is TrayState.OK, timeout=5000)
     assert recorder.records(records)[0]["argv"] == [seed_router.router4]
     assert seed_router.set_members("safe_4") == [seed_router.host4]
-    pattern = r"MikroTik-Office: Winbox port open in \d+(\.\d)? ms, launching Winbox"
+    pattern = r"MikroTik-Office: Winbox port open in \d+(\.\d)? ms, launching Winbox; open until [\d: -]+"
     assert re.fullmatch(pattern, tray.last_message), tray.last_message
     assert re.fullmatch(f"knockgui: {pattern}", tray.icon.toolTip())
     qtbot.waitUntil(lambda: tray.last_message in _balloon_texts(), timeout=5000)
@@ -192,7 +192,9 @@ def test_with_tray_knock_and_connect_knocks_the_namespace_router_and_notifies(
     assert only is not None
     only.trigger()
     qtbot.waitUntil(lambda: tray.state is not TrayState.BUSY, timeout=15000)
-    assert re.fullmatch(r"MikroTik-Office: Winbox port open in \d+(\.\d)? ms", tray.last_message), tray.last_message
+    assert re.fullmatch(
+        r"MikroTik-Office: Winbox port open in \d+(\.\d)? ms; open until [\d: -]+", tray.last_message
+    ), tray.last_message
     assert len(recorder.records(records)) == 1
     # A port that stays shut: the failure sentence, a failed icon, nothing launched.
     other = window.inventory.find("Other")

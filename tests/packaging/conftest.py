@@ -44,6 +44,7 @@ def run_build(*args: str, dist: Path, work: Path) -> None:
         text=True,
         timeout=1500,
         cwd=ROOT,
+        env={**os.environ, windows.ENV_CACHE: str(windows.CACHE)},  # the cache, not the test's temporary HOME
     )
     if proc.returncode != 0:
         pytest.fail(f"the build failed (exit {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
@@ -78,7 +79,7 @@ def linux_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def windows_dist(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A folder holding ``knockgui.exe`` and ``knockgui-cli.exe`` built under Wine (prefix: build/wine)."""
+    """A folder holding ``knockgui.exe`` and ``knockgui-cli.exe`` built under Wine (the Wine prefix: windows.CACHE)."""
     opted_in()
     need(windows.have_wine())
     base = prebuilt()

@@ -13,9 +13,13 @@ import pytest
 
 from tests.testbed.netns import NamespaceRouter, Stage, knock_ruleset
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "build_scripts"))
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "build_scripts"))
 
-import windows
+import build  # noqa: E402
+import windows  # noqa: E402
+
+from knockgui import __version__  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.wine, pytest.mark.timeout(1200)]
 
@@ -44,12 +48,19 @@ def test_both_exes_pass_their_self_test_under_wine(windows_dist: Path, tmp_path:
             assert "ok   qt-free: the CLI loaded no Qt module" in text
 
 
-def test_the_exes_carry_the_version_resource(windows_dist: Path) -> None:
-    for exe in ("knockgui.exe", "knockgui-cli.exe"):
-        data = (windows_dist / exe).read_bytes()
-        # VS_VERSIONINFO strings are UTF-16LE inside the PE resource section
-        assert "ProductVersion".encode("utf-16-le") in data
-        assert "0.1.0".encode("utf-16-le") in data
+def test_each_exe_carries_its_own_version_resource(windows_dist: Path) -> None:
+    # Read from the built PE files (pefile, in the Wine CPython), not from the generated version files.
+    folder = windows_dist
+    found = windows.version_strings([folder / "knockgui.exe", folder / "knockgui-cli.exe"])
+    gui, cli = (found[windows.windows_path(folder / name)] for name in ("knockgui.exe", "knockgui-cli.exe"))
+    assert (gui["InternalName"], gui["OriginalFilename"]) == ("knockgui", "knockgui.exe")
+    assert (cli["InternalName"], cli["OriginalFilename"]) == ("knockgui-cli", "knockgui-cli.exe")
+    assert gui["FileDescription"] == "knockgui: knock, check and connect to MikroTik routers"
+    assert cli["FileDescription"] == "knockgui-cli: the knockgui command line (knock, check, connect)"
+    for strings in (gui, cli):
+        assert strings["ProductVersion"] == strings["FileVersion"] == __version__
+        assert strings["ProductName"] == "knockgui" and strings["fixed"] == "0.1.0.0"
+    assert build.version_problems(found, __version__) == []
 
 
 @pytest.mark.root
