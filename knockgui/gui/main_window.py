@@ -164,6 +164,7 @@ class MainWindow(EditingMixin, QMainWindow):
 
         a.connect.triggered.connect(self.connect_selected)
         a.knock_only.triggered.connect(lambda: self.connect_selected(launch=False))
+        a.knock_group.triggered.connect(lambda: self.knock_group())
         a.add.triggered.connect(self.add_router)
         a.edit.triggered.connect(self.edit_selected)
         a.duplicate.triggered.connect(self.duplicate_selected)
@@ -344,6 +345,21 @@ class MainWindow(EditingMixin, QMainWindow):
             self.statusBar().showMessage(f"No router {what}: change the filter, or add one with Ctrl+N.")
         for target in targets:
             self.start_knock(target, launch=launch)
+
+    def knock_group(self, group: str | None = None) -> int:
+        """Knock (and check, without launching) every router of ``group``, by default the selected
+        router's; the thread pool bounds how many run at once. Returns how many were started."""
+        if group is None:
+            router = self.selected_router()
+            if router is None:
+                self.statusBar().showMessage("No router is selected: select one of the group to knock.")
+                return 0
+            group = router.group
+        members = [r for r in self.inventory.routers if r.group.strip().casefold() == group.strip().casefold()]
+        started = sum(1 for member in members if self.start_knock(member, launch=False))
+        label = f'group "{group}"' if group.strip() else "routers without a group"
+        self.statusBar().showMessage(f"Knocking {started} of the {len(members)} {label}…")
+        return started
 
     def start_knock(self, router: Router, launch: bool = True, service: str | None = None) -> bool:
         if self.runner.is_running(router.id):
