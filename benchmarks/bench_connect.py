@@ -27,6 +27,7 @@ from knockgui.core.secrets import MemorySecretStore, RouterSecret
 from knockgui.core.sequence import parse_sequence
 from knockgui.core.settings import Settings
 from knockgui.core.store import Inventory
+from tests.testbed.routers import make_router
 
 TRUE = "/bin/true"
 RUNS = 20
@@ -54,7 +55,7 @@ def main() -> int:
     def detached() -> None:
         process.start([TRUE]).wait(5)
 
-    router = Router(name="bench", host="127.0.0.1", port=port, service=Service.CUSTOM, command=f"{TRUE} {{host}}")
+    router = make_router(name="bench", host="127.0.0.1", port=port, service=Service.CUSTOM, command=f"{TRUE} {{host}}")
     winbox = Router(name="wb", host="2001:db8::1", user="admin")
     settings = Settings(winbox_path=TRUE)
     with tempfile.TemporaryDirectory() as folder:

@@ -3,8 +3,9 @@
 #   build_scripts/dev.sh run [ARGS]    install what is missing, then start the knockgui GUI
 #   build_scripts/dev.sh test [ARGS]   install what is missing, then run the whole test suite
 #   build_scripts/dev.sh setup [run|test]  only install (Debian packages, .venv, the project)
-# Debian packages are installed with apt-get (through sudo when not root). Tests that need root
-# (network namespaces, nftables) skip with a reason when not run as root.
+# Debian packages are installed with apt-get (through sudo when not root). `test` run by a user goes
+# through sudo when there is one (the network-namespace tests need root), unless KNOCKGUI_TEST_AS_USER=1;
+# tests that need root skip with a reason when not run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -70,6 +71,15 @@ case "$cmd" in
     setup) setup "${1:-test}" ;;
     run) setup run; exec "$VENV/bin/knockgui" "$@" ;;
     test)
+        # The namespace tests need root: a user goes through sudo when there is one (root runs directly,
+        # also where root has no sudo, as in a fresh container); KNOCKGUI_TEST_AS_USER=1 stays the user.
+        if [ "$(id -u)" != 0 ] && [ -z "${KNOCKGUI_TEST_AS_USER:-}" ]; then
+            if command -v sudo >/dev/null 2>&1; then
+                echo "dev.sh: the network-namespace tests need root; running the tests through sudo" >&2
+                exec sudo env "KNOCKGUI_VENV=$VENV" "$0" test "$@"
+            fi
+            echo "dev.sh: not root and no sudo: the tests that need root will skip with their reason" >&2
+        fi
         setup test
         export PATH="$VENV/bin:$PATH"
         set +e

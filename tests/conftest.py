@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.testbed import inherited_sigint
 from tests.testbed.display import XDisplay, have_tray_host, have_xvfb
 from tests.testbed.netns import NamespaceRouter, have_root_netns, knock_ruleset
 from tests.testbed.secret_service import SecretService, have_secret_service
@@ -54,6 +55,9 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     ):
         monkeypatch.setenv(var, str(home / sub))
     monkeypatch.setenv("KNOCKGUI_CONFIG_DIR", str(home / "knockgui-config"))
+    runtime = home / "run"  # private, as the session's XDG_RUNTIME_DIR is: the single-instance socket goes here
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     # No test may reach the user's session bus, keyring or display by accident.
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
     monkeypatch.delenv("DISPLAY", raising=False)
@@ -154,3 +158,16 @@ def xcb_display(monkeypatch: pytest.MonkeyPatch) -> str:
     if os.environ.get("KNOCKGUI_TEST_DBUS"):
         monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", os.environ["KNOCKGUI_TEST_DBUS"])
     return display
+
+
+SIGINT_AT_START = inherited_sigint()  # what pytest itself inherited, before any test changes anything
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failing test in a run that inherited a blocked or ignored SIGINT says so: the likely cause of a
+    Ctrl-C test's failure (a child that never saw the signal), named instead of left to be guessed."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.failed and SIGINT_AT_START:
+        report.sections.append(("SIGINT", SIGINT_AT_START))

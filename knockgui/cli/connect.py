@@ -54,6 +54,8 @@ def cmd_connect(args: argparse.Namespace) -> int:
         inventory,
         router,
         settings,
+        service=args.service,
+        knock_again=args.knock_again,
         launch=not args.no_launch,
         force=args.force,
         keep_open=True if args.keep_open else None,
@@ -61,6 +63,8 @@ def cmd_connect(args: argparse.Namespace) -> int:
         on_reknock=reknocked,
     )
     print(result.message)
+    if result.open_until is not None and result.knock.steps_sent:
+        print(f"{router.name}: open until {result.open_until.clock()} (for {result.open_until.address}).")
     keeper = result.keep_open
     if keeper is not None:
         try:
@@ -107,7 +111,13 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     """Add this module's subcommands to the CLI."""
     p = sub.add_parser("connect", help="knock, check the service port, then start the router's client")
     p.add_argument("name", metavar="NAME", help="the router's name (case-insensitive)")
+    p.add_argument(
+        "--service", metavar="KIND[:PORT]", help="connect with this service of the router (default: its default one)"
+    )
     p.add_argument("--no-launch", action="store_true", help="knock and check only; start nothing")
+    p.add_argument(
+        "--knock-again", action="store_true", help="knock even if the router still lists this computer as open"
+    )
     p.add_argument("--force", action="store_true", help="start the client even when the port did not open")
     p.add_argument(
         "--keep-open",

@@ -1,4 +1,4 @@
-"""`knockgui-cli` inventory commands: add, edit, remove, list, show, export, import, routeros, generate.
+"""`knockgui-cli` inventory commands: add, edit, remove, list, show, export, import, generate.
 
 Secrets (the knock sequence, a password) go to the OS keyring; ``list`` reads none. ``--sequence -``
 reads the sequence from stdin (or asks for it without echo on a terminal), so it stays out of the
@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from knockgui.core.errors import InputError, KnockguiError
-from knockgui.core.model import Router, Service
+from knockgui.core.model import Router, Service, ServiceSpec
+from knockgui.core.opened import OpenState
 from knockgui.core.paths import config_dir
 from knockgui.core.secrets import KeyringSecretStore, RouterSecret
 from knockgui.core.sequence import Protocol, Sequence, format_sequence, parse_sequence
 from knockgui.core.store import Inventory
-from knockgui.core.validate import router_to_dict
+from knockgui.core.validate import parse_service, router_to_dict
 
 if TYPE_CHECKING:
     from knockgui.cli.knock import KnockOptions
@@ -109,7 +110,7 @@ def saved_knock(args: argparse.Namespace, name: str) -> SavedKnock:
     inventory = open_inventory(args)
     router = inventory.find(name)
     settings = load_settings(config_dir(args.config_dir))
-    sequence = effective_sequence(router, inventory.secret(router).sequence, settings)
+    sequence = effective_sequence(router, inventory.secret(router).knock_sequence, settings)
     timeout = router.timeout_s if router.timeout_s is not None else settings.default_timeout_s
     return SavedKnock(router, sequence, router.service_port, timeout)
 
@@ -138,27 +139,75 @@ def knock_saved(args: argparse.Namespace, options: KnockOptions) -> int:
 # ----- commands -----
 
 
+def _services(args: argparse.Namespace, base: Router) -> tuple[ServiceSpec, ...]:
+    """The service list after ``--service`` (replaces the list; the first is the default), ``--port``
+    and ``--command`` (the default service's), and ``--default-service`` (moves one to the front)."""
+    services = list(base.services)
+    if args.service:
+        services = [parse_service(text) for text in args.service]
+    first = services[0]
+    if args.port is not None:
+        first = replace(first, port=None if args.port == 0 else args.port)
+    if args.command is not None:
+        custom = [i for i, s in enumerate(services) if s.kind is Service.CUSTOM]
+        if not custom:
+            raise InputError("--command is for a custom service: add --service custom (or custom:PORT) too.")
+        services[custom[0]] = replace(services[custom[0]], command=args.command)
+        first = services[0] if custom[0] == 0 else first
+    services[0] = first
+    if args.default_service:
+        chosen = Router(name=base.name, host=base.host, services=tuple(services)).service_for(args.default_service)
+        services.remove(chosen)
+        services.insert(0, chosen)
+    return tuple(services)
+
+
 def _fields(args: argparse.Namespace, base: Router) -> Router:
     changes: dict[str, Any] = {}
     for option, field in (
         ("host", "host"),
         ("group", "group"),
         ("user", "user"),
-        ("command", "command"),
         ("notes", "notes"),
         ("delay", "delay_ms"),
         ("timeout", "timeout_s"),
+        ("pass_password", "pass_password"),
+        ("by_name", "connect_by_name"),
     ):
         value = getattr(args, option, None)
         if value is not None:
             changes[field] = value
-    if args.service is not None:
-        changes["service"] = Service(args.service)
-    if args.port is not None:
-        changes["port"] = None if args.port == 0 else args.port
+    if args.keep_open is not None:
+        changes["keep_open_s"] = None if args.keep_open == 0 else args.keep_open
+    if args.final_timeout is not None:
+        changes["final_timeout_s"] = parse_seconds(args.final_timeout, "--final-timeout")
+    changes["services"] = _services(args, base)
     if getattr(args, "new_name", None):
         changes["name"] = args.new_name
+    if args.command is not None:
+        changes["command_unconfirmed"] = False  # typed by the user: confirmed
     return replace(base, **changes)
+
+
+def parse_seconds(text: str, option: str) -> int:
+    """``10800``, ``3h``, ``90m``, ``1h30m`` or ``45s`` as whole seconds; InputError otherwise."""
+    units = {"d": 86_400, "h": 3600, "m": 60, "s": 1}
+    value = text.strip().lower()
+    if value.isascii() and value.isdigit() and len(value) <= 9:
+        return int(value)
+    total, number = 0, ""
+    for char in value:
+        if char.isascii() and char.isdigit() and len(number) < 9:
+            number += char
+        elif char in units and number:
+            total += int(number) * units[char]
+            number = ""
+        else:
+            number = "bad"
+            break
+    if number or not value:
+        raise InputError(f"{option} takes seconds or a duration such as 3h, 90m or 1h30m.")
+    return total
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -167,7 +216,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     sequence = parse_sequence(read_sequence_text(args.sequence))
     password = read_password(args.name) if args.password_prompt else None
     added = inventory.add(router, RouterSecret(sequence, password))
-    print(f'Added "{added.name}" ({added.host}, {added.service.value} port {added.service_port}).')
+    print(f'Added "{added.name}" ({added.host}, {_service_text(added)}).')
     return 0
 
 
@@ -180,7 +229,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
         current = inventory.secrets.get(old.id)
         if args.sequence is not None:
             sequence = parse_sequence(read_sequence_text(args.sequence))
-        elif current is not None:
+        elif current is not None and current.sequence is not None:
             sequence = current.sequence
         else:
             raise InputError(f'No knock sequence is stored for "{old.name}"; give one with --sequence.')
@@ -189,7 +238,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
             password = read_password(router.name)
         if args.clear_password:
             password = None
-        secret = RouterSecret(sequence, password)
+        secret = RouterSecret(sequence, password, current.login if current else None)
     updated = inventory.update(router, secret)
     print(f'Saved "{updated.name}".')
     return 0
@@ -212,11 +261,25 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not routers:
         print("No routers." if not args.filter else "No router matches.")
         return 0
-    head = ("NAME", "HOST", "GROUP", "SERVICE", "PORT", "USER")
-    rows = [(r.name, r.host, r.group, r.service.value, str(r.service_port), r.user) for r in routers]
+    head = ("NAME", "HOST", "GROUP", "SERVICE", "PORT", "USER", "MORE")
+    rows = [
+        (
+            r.name + (" *" if r.needs_sequence else ""),
+            r.host,
+            r.group,
+            r.service.value,
+            str(r.service_port),
+            r.user,
+            ",".join(_others(r)),
+        )
+        for r in routers
+    ]
     widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
     for row in [head, *rows]:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    waiting = sum(1 for r in routers if r.needs_sequence)
+    if waiting:
+        print(f"* {waiting} without a knock sequence yet (imported): knockgui-cli set-sequence --imported --generate")
     return 0
 
 
@@ -224,8 +287,16 @@ def cmd_show(args: argparse.Namespace) -> int:
     inventory = open_inventory(args)
     router = inventory.find(args.name)
     for key, value in router_to_dict(router).items():
-        print(f"{key}: {'' if value is None else value}")
+        if key != "services":
+            print(f"{key}: {'' if value is None else value}")
+    for i, spec in enumerate(router.services):
+        who = router.user_for(spec)
+        extra = (f" as {who}" if who else "") + (f" command {spec.command}" if spec.command else "")
+        print(f"service: {spec.kind.value} port {spec.effective_port}{extra}" + (" (default)" if i == 0 else ""))
     print(f"service_port: {router.service_port}")
+    entry = OpenState(inventory.path.parent).get(router)
+    if entry is not None:
+        print(f"open_until: {entry.clock()} (for {entry.address})")
     try:
         secret = inventory.secret(router)
     except KnockguiError as exc:
@@ -234,10 +305,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"sequence: unavailable ({exc.message})")
         return 0
     if args.reveal:
-        print(f"sequence: {format_sequence(secret.sequence)}")
+        print(f"sequence: {format_sequence(secret.knock_sequence)}")
         print(f"password: {secret.password or ''}")
     else:
-        print(f"sequence: {secret.sequence.describe()} (hidden; --reveal shows it)")
+        print(f"sequence: {secret.knock_sequence.describe()} (hidden; --reveal shows it)")
         print(f"password: {'set' if secret.password else 'none'}")
     return 0
 
@@ -246,6 +317,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     from knockgui.core import exchange
 
     inventory = open_inventory(args)
+    if Path(args.file).suffix.casefold() == ".csv":
+        from knockgui.core.atomic import atomic_write
+        from knockgui.core.importers.csvfile import export_csv
+
+        if args.with_secrets:
+            raise InputError("A CSV export holds no secrets; export with secrets to a .kgx or .json file instead.")
+        atomic_write(Path(args.file), export_csv(inventory.routers))
+        print(f"Exported {len(inventory.routers)} routers to {args.file} (CSV, without secrets).")
+        return 0
     passphrase = read_passphrase(args.passphrase_file, confirm=True) if args.with_secrets else None
     report = exchange.export_file(inventory, Path(args.file), passphrase)
     kind = "encrypted, with secrets" if passphrase else "without secrets"
@@ -254,37 +334,6 @@ def cmd_export(args: argparse.Namespace) -> int:
         warn(report.warning)
     return 0
 
-
-def cmd_import(args: argparse.Namespace) -> int:
-    from knockgui.core import exchange
-
-    inventory = open_inventory(args)
-    try:
-        data = Path(args.file).read_bytes()
-    except OSError as exc:
-        raise InputError(f"Could not read {args.file} ({exc.strerror or exc}); check the file name.") from None
-    passphrase = read_passphrase(args.passphrase_file, confirm=False) if exchange.is_encrypted(data) else None
-    report = exchange.merge(inventory, exchange.read_import(data, passphrase))
-    print(f"Imported from {args.file}: {report.message}")
-    for label, names in (("added", report.added), ("updated", report.updated), ("skipped", report.skipped)):
-        if names:
-            print(f"  {label}: {', '.join(names)}")
-    return 0
-
-
-def cmd_routeros(args: argparse.Namespace) -> int:
-    from knockgui.core.routeros import ScriptOptions, routeros_script
-
-    inventory = open_inventory(args)
-    router = inventory.find(args.name)
-    options = ScriptOptions(
-        list_prefix=args.list_prefix,
-        stage_timeout=args.stage_timeout,
-        final_timeout=args.final_timeout,
-        drop=args.drop,
-        ipv6=args.ipv6,
-    )
-    sys.stdout.write(routeros_script(router, inventory.secret(router).sequence, options))
     return 0
 
 
@@ -297,6 +346,14 @@ def cmd_generate(args: argparse.Namespace) -> int:
         raise InputError("--protocols takes tcp, udp or tcp,udp.") from None
     print(format_sequence(generate_sequence(args.steps, protocols)))
     return 0
+
+
+def _service_text(router: Router) -> str:
+    return ", ".join(f"{s.kind.value} port {s.effective_port}" for s in router.services)
+
+
+def _others(router: Router) -> list[str]:
+    return [f"{s.kind.value}:{s.effective_port}" for s in router.services[1:]]
 
 
 # ----- parser -----
@@ -314,13 +371,39 @@ def _router_options(parser: argparse.ArgumentParser, *, editing: bool) -> None:
             metavar="SEQ",
             help='knock sequence, e.g. "1337:tcp 17954:udp"; "-" reads stdin',
         )
-    parser.add_argument("--service", choices=[s.value for s in Service], help="what to connect with (default winbox)")
-    parser.add_argument("--port", type=int, metavar="N", help="management port (0: the service's default)")
+    kinds = ", ".join(s.value for s in Service)
+    parser.add_argument(
+        "--service",
+        action="append",
+        metavar="KIND[:PORT]",
+        help=f"a service to connect with ({kinds}); give it once per service, the first is the default"
+        + ("; replaces the list" if editing else " (default winbox)"),
+    )
+    parser.add_argument("--default-service", metavar="KIND[:PORT]", help="make this service the default one")
+    parser.add_argument("--port", type=int, metavar="N", help="the default service's port (0: its usual port)")
     parser.add_argument("--user", metavar="U", help="user name")
     parser.add_argument("--group", metavar="G", help="group or site")
     parser.add_argument("--command", metavar="TEMPLATE", help="custom command with {host} {port} {user}")
     parser.add_argument("--delay", type=int, metavar="MS", help="delay between knock steps (ms)")
     parser.add_argument("--timeout", type=float, metavar="S", help="port check timeout (s)")
+    parser.add_argument(
+        "--keep-open", type=int, metavar="S", help="re-knock every S seconds while the client runs (0: off)"
+    )
+    parser.add_argument(
+        "--final-timeout",
+        metavar="T",
+        help="how long the router keeps a knocked address (its final address-list timeout; default 3h)",
+    )
+    flag = argparse.BooleanOptionalAction
+    parser.add_argument(
+        "--pass-password", action=flag, default=None, help="give the stored password to Winbox on its command line"
+    )
+    parser.add_argument(
+        "--by-name",
+        action=flag,
+        default=None,
+        help="give clients the host name, not the address that was knocked",
+    )
     parser.add_argument("--notes", metavar="TEXT", help="free notes")
     parser.add_argument("--password-prompt", action="store_true", help="ask for a password to keep in the keyring")
     if editing:
@@ -358,20 +441,6 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--with-secrets", action="store_true", help="include sequences and passwords, encrypted")
     p.add_argument("--passphrase-file", metavar="F", help="read the passphrase from the first line of F")
     p.set_defaults(func=cmd_export)
-
-    p = sub.add_parser("import", help="import an export file, merging by name")
-    p.add_argument("file", metavar="FILE")
-    p.add_argument("--passphrase-file", metavar="F", help="read the passphrase from the first line of F")
-    p.set_defaults(func=cmd_import)
-
-    p = sub.add_parser("routeros", help="print RouterOS firewall commands implementing a router's sequence")
-    p.add_argument("name", metavar="NAME")
-    p.add_argument("--ipv6", action="store_true", help="also emit /ipv6 firewall rules")
-    p.add_argument("--drop", choices=["management", "all"], default="management", help="what the last rule drops")
-    p.add_argument("--list-prefix", default="knockgui", metavar="P", help="address-list name prefix")
-    p.add_argument("--stage-timeout", default="15s", metavar="T", help="timeout of each stage (default 15s)")
-    p.add_argument("--final-timeout", default="3h", metavar="T", help="how long a knocked address may connect")
-    p.set_defaults(func=cmd_routeros)
 
     p = sub.add_parser("generate", help="print a random knock sequence")
     p.add_argument("--steps", type=int, default=3, metavar="N", help="number of steps (default 3)")

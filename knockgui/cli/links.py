@@ -78,5 +78,6 @@ def run_parse(args: argparse.Namespace) -> int:
     link = parse_link(args.link)
     target = resolve_link(link, open_inventory(args).routers)
     what = "knock, then connect" if target.launch else "knock only"
-    print(f"{target.router.name} ({target.router.host}, port {target.router.service_port}): {what}")
+    spec = target.router.service_for(target.service)
+    print(f"{target.router.name} ({target.router.host}, {spec.kind.value} port {spec.effective_port}): {what}")
     return 0

@@ -22,13 +22,14 @@ import base64
 import binascii
 import json
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from knockgui.core.atomic import atomic_write
 from knockgui.core.errors import InputError, KnockguiError
-from knockgui.core.model import Router, new_id
+from knockgui.core.model import Router
+from knockgui.core.readfile import UnreadableFile, read_regular
 from knockgui.core.secrets import RouterSecret
 from knockgui.core.sequence import parse_sequence
 from knockgui.core.store import Inventory
@@ -41,7 +42,12 @@ SCRYPT_N = 2**17  # 128 MiB with r=8: about 0.4 s here
 SCRYPT_R = 8
 SCRYPT_P = 1
 MIN_PASSPHRASE = 8
-MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_FILE_BYTES = 16 * 1024 * 1024  # an export of 5,000 routers is about 2 MB
+# The work a file may ask of scrypt: at most 128 MiB of memory (128 * n * r bytes) and twice the time of
+# this program's own exports (n * r * p), so a crafted header cannot cost 2 GiB and 18 s before
+# "wrong passphrase". This program exports with n=2^17, r=8, p=1.
+MAX_SCRYPT_MEMORY = 128 * 1024 * 1024
+MAX_SCRYPT_WORK = 2 * SCRYPT_N * SCRYPT_R * SCRYPT_P
 
 
 @dataclass(frozen=True)
@@ -115,17 +121,21 @@ def _document(inventory: Inventory, with_secrets: bool, missing: list[str] | Non
     entries = []
     for router in inventory.routers:
         entry = router_to_dict(router, with_id=False)
+        for flag in ("needs_sequence", "command_unconfirmed"):  # the receiver's own state, set by its import
+            entry.pop(flag, None)
         if with_secrets:
             secret = inventory.secrets.get(router.id)
-            if secret is not None:
+            if secret is not None and secret.sequence is not None:
                 from knockgui.core.sequence import format_sequence
 
                 entry["sequence"] = format_sequence(secret.sequence)
                 entry["sequence_delay_ms"] = secret.sequence.delay_ms
-                if secret.password:
-                    entry["password"] = secret.password
             elif missing is not None:
                 missing.append(router.name)
+            if secret is not None and secret.password:
+                entry["password"] = secret.password
+            if secret is not None and secret.login:
+                entry["login"] = secret.login
         entries.append(entry)
     return {"format": PLAIN_FORMAT, "version": VERSION, "secrets": with_secrets, "routers": entries}
 
@@ -211,11 +221,17 @@ def decrypt(doc: dict[str, Any], passphrase: str) -> bytes:
             raise ValueError
         if not (2**14 <= n <= 2**20 and n & (n - 1) == 0 and 1 <= r <= 16 and 1 <= p <= 4):
             raise ValueError
+        too_costly = 128 * n * r > MAX_SCRYPT_MEMORY or n * r * p > MAX_SCRYPT_WORK
         salt, nonce, ciphertext = _unb64(kdf["salt"]), _unb64(cipher["nonce"]), _unb64(doc["ciphertext"])
         if not 16 <= len(salt) <= 64 or len(nonce) != 12:
             raise ValueError
     except (KeyError, TypeError, ValueError, binascii.Error):
         raise _damaged("its encryption header is wrong") from None
+    if too_costly:
+        raise _damaged(
+            "its encryption settings ask for more memory or time than knockgui gives an import "
+            f"(at most {MAX_SCRYPT_MEMORY // (1024 * 1024)} MiB)"
+        )
     header = {k: v for k, v in doc.items() if k != "ciphertext"}
     key = _derive(passphrase, salt, n, r, p)
     try:
@@ -231,18 +247,21 @@ def _item(entry: object) -> ImportItem:
         raise _damaged("a router entry is not an object")
     router = router_from_dict(entry, new_id=True)
     secret = None
+    password, login = entry.get("password"), entry.get("login")
+    for value, what in ((password, "password"), (login, "login")):
+        if value is not None and not isinstance(value, str):
+            raise _damaged(f'the {what} of "{router.name}" is not text')
+    sequence = None
     if "sequence" in entry:
         delay = entry.get("sequence_delay_ms", 0)
-        password = entry.get("password")
         if not isinstance(entry["sequence"], str) or not isinstance(delay, int) or isinstance(delay, bool):
             raise _damaged(f'the sequence of "{router.name}" is not text')
-        if password is not None and not isinstance(password, str):
-            raise _damaged(f'the password of "{router.name}" is not text')
         try:
             sequence = parse_sequence(entry["sequence"], delay_ms=delay)
         except KnockguiError:
             raise _damaged(f'the knock sequence of "{router.name}" is invalid') from None
-        secret = RouterSecret(sequence, password or None)
+    if sequence is not None or password or login:
+        secret = RouterSecret(sequence, password or None, login or None)
         secret.to_entry()  # refuse now what the keyring would refuse later
     return ImportItem(router, secret)
 
@@ -250,7 +269,7 @@ def _item(entry: object) -> ImportItem:
 def read_import(data: bytes, passphrase: str | None = None) -> list[ImportItem]:
     """Parse and check a whole export file (plain or encrypted). Nothing is changed anywhere."""
     if len(data) > MAX_FILE_BYTES:
-        raise _damaged("it is larger than 64 MiB")
+        raise _damaged(f"it is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
     try:
         doc = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -283,43 +302,32 @@ def read_import(data: bytes, passphrase: str | None = None) -> list[ImportItem]:
     return items
 
 
-def _same(a: Router, b: Router) -> bool:
-    return router_to_dict(a, with_id=False) == router_to_dict(b, with_id=False)
-
-
 def merge(inventory: Inventory, items: list[ImportItem]) -> ImportReport:
-    """Merge checked items by name: add new, update changed (keeping the id), skip identical."""
-    added: list[str] = []
-    updated: list[str] = []
-    skipped: list[str] = []
-    changes: list[tuple[Router, RouterSecret | None]] = []
-    existing = {r.name.casefold(): r for r in inventory.routers}
-    taken = {r.id for r in inventory.routers}
-    for item in items:
-        old = existing.get(item.router.name.casefold())
-        if old is None:
-            router = item.router
-            while router.id in taken:
-                router = replace(router, id=new_id())
-            taken.add(router.id)
-            changes.append((router, item.secret))
-            added.append(router.name)
-            continue
-        router = replace(item.router, id=old.id)
-        secret_changed = item.secret is not None and inventory.secrets.get(old.id) != item.secret
-        if _same(router, old) and not secret_changed:
-            skipped.append(router.name)
-            continue
-        changes.append((router, item.secret if secret_changed else None))
-        updated.append(router.name)
-    if changes:
-        inventory.upsert_many(changes)
-    return ImportReport(tuple(added), tuple(updated), tuple(skipped))
+    """Merge checked items through the import plan (:mod:`knockgui.core.importers.plan`): new names are
+    added, changed routers updated (keeping their id), identical ones skipped; an item that would change
+    an existing router's host, port, service, custom command or pass_password is skipped, never applied."""
+    from knockgui.core.importers import Source
+    from knockgui.core.importers.plan import Action, apply, build_plan
+
+    plan = build_plan(inventory, Source(inventory.path, "knockgui", items=tuple(items)))
+    apply(inventory, plan)
+
+    def names(action: Action) -> tuple[str, ...]:
+        return tuple(e.router.name if e.router is not None else e.label for e in plan.of(action))
+
+    return ImportReport(names(Action.ADD), names(Action.MERGE), names(Action.SKIP))
+
+
+def read_file(path: Path | str) -> bytes:
+    """An import file's bytes: a regular file of at most MAX_FILE_BYTES (a FIFO or /dev/zero is refused)."""
+    try:
+        return read_regular(Path(path), MAX_FILE_BYTES)
+    except UnreadableFile as exc:
+        raise InputError(f"Could not import {path}: it {exc.reason}; choose a knockgui export file.") from None
+    except OSError as exc:
+        raise InputError(f"Could not read {path} ({exc.strerror or exc}); check the file name.") from None
 
 
 def import_file(inventory: Inventory, path: Path, passphrase: str | None = None) -> ImportReport:
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(f"Could not read {path} ({exc.strerror or exc}); check the file name.") from None
+    data = read_file(path)
     return merge(inventory, read_import(data, passphrase))

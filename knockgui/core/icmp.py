@@ -24,12 +24,9 @@ import socket
 import struct
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from knockgui.core.errors import NetworkError, PermissionProblem
-
-TYPE_CHECKING = False  # typing is imported by type checkers only: it costs the CLI's start-up time
-if TYPE_CHECKING:
-    from typing import Any
 
 ECHO_REQUEST_V4 = 8
 ECHO_REQUEST_V6 = 128
@@ -87,8 +84,11 @@ def _try_socket(family: int, kind: int, v6: bool, sockaddr: tuple[Any, ...], pay
             return False
         raise _send_error(str(sockaddr[0]), exc) from None
     with sock:
-        # The kernel sets the identifier of an unprivileged ICMP socket; a raw one carries ours.
-        packet = echo_packet(v6, payload, os.getpid(), seq)
+        # The kernel sets the identifier of an unprivileged ICMP socket; a raw one carries ours, a new one
+        # for every echo: with the same identifier, a repeated knock would belong to the connection
+        # tracker's entry of the last one, and a router's "accept established" rule above the knock rules
+        # (RouterOS's defconf has one first) would take it before the knock rule could count it.
+        packet = echo_packet(v6, payload, int.from_bytes(os.urandom(2), "big"), seq)
         try:
             sock.sendto(packet, sockaddr)
         except OSError as exc:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from knockgui.core import process
 from knockgui.core.errors import InputError, LaunchError
-from knockgui.core.model import Router, Service
+from knockgui.core.model import NO_CLIENT, Router, Service, ServiceSpec
 from knockgui.core.settings import Settings
 
 WINBOX_PORT = 8291
@@ -134,21 +134,64 @@ def build_launch(
     password: str | None = None,
     *,
     machine: Machine | None = None,
+    service: ServiceSpec | None = None,
+    address: str | None = None,
 ) -> LaunchPlan:
-    """The plan to start ``router``'s service on ``platform``; LaunchError when its program is missing."""
+    """The plan to start ``service`` (default: the router's default service) on ``platform``.
+
+    ``address`` is where the knock went (the client gets it instead of the host name, so it connects to
+    the address that was let in); with ``router.connect_by_name`` the name is given instead. LaunchError
+    when the program is missing, InputError for a service knockgui has no client for.
+    """
     if machine is None:
         machine = Machine(platform=platform, own_dir=own_dir())
     elif machine.platform != platform:
         machine = Machine(platform, machine.env, machine.is_executable, machine.own_dir)
-    host = check_host(router.host)
-    user = check_user(router.user)
-    if router.service is Service.WINBOX:
-        return winbox_plan(router, host, user, settings, machine, password)
-    if router.service in (Service.SSH, Service.TELNET):
-        return terminal_plan(router, host, user, settings, machine)
-    if router.service is Service.WEBFIG:
-        return webfig_plan(router, host, settings, machine)
-    return custom_plan(router, host, user, machine)
+    spec = service or router.default_service
+    name = check_host(router.host)
+    host = name if address is None or router.connect_by_name else check_host(address)
+    user = check_user(router.user_for(spec))
+    target = Target(router, spec, host, name, user)
+    if spec.kind is Service.WINBOX:
+        return winbox_plan(target, settings, machine, password)
+    if spec.kind in (Service.SSH, Service.TELNET):
+        return terminal_plan(target, settings, machine)
+    if spec.kind in (Service.WEBFIG, Service.WEBFIG_HTTPS):
+        return webfig_plan(target, settings, machine)
+    if spec.kind in NO_CLIENT:
+        raise InputError(
+            f"knockgui has no client for the {spec.label} service of {router.name}: knock only, then start your own client."
+        )
+    return custom_plan(target, machine)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a plan connects to: the service, the host to give the client (the knocked address, or the
+    name), the router's host name (for SSH host keys), and the login."""
+
+    router: Router
+    spec: ServiceSpec
+    host: str
+    name: str
+    user: str
+
+    @property
+    def port(self) -> int:
+        return self.spec.effective_port
+
+    @property
+    def by_address(self) -> bool:
+        """The client gets an address that differs from the saved host name."""
+        return self.host != self.name and not is_ip(self.name)
+
+
+def is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
 
 
 def _join(platform: str, *parts: str) -> str:
@@ -228,11 +271,9 @@ def _wine(machine: Machine) -> str:
     return wine
 
 
-def winbox_plan(
-    router: Router, host: str, user: str, settings: Settings, machine: Machine, password: str | None
-) -> LaunchPlan:
-    port = router.service_port
-    target = bracketed(host) + (f":{port}" if port != WINBOX_PORT else "")
+def winbox_plan(t: Target, settings: Settings, machine: Machine, password: str | None) -> LaunchPlan:
+    port, user, router = t.port, t.user, t.router
+    target = bracketed(t.host) + (f":{port}" if port != WINBOX_PORT else "")
     argv = [*_winbox_program(settings, machine), target]
     secret: frozenset[int] = frozenset()
     if user:
@@ -273,19 +314,21 @@ def _client(settings: Settings, machine: Machine, service: Service) -> tuple[str
     return found, label, setting
 
 
-def terminal_plan(router: Router, host: str, user: str, settings: Settings, machine: Machine) -> LaunchPlan:
-    port = router.service_port
-    client, label, setting = _client(settings, machine, router.service)
-    ssh = router.service is Service.SSH
+def terminal_plan(t: Target, settings: Settings, machine: Machine) -> LaunchPlan:
+    port, host, user = t.port, t.host, t.user
+    client, label, setting = _client(settings, machine, t.spec.kind)
+    ssh = t.spec.kind is Service.SSH
+    # Connecting to the knocked address: SSH still checks the host key stored under the router's name.
+    alias = t.name if ssh and t.by_address else ""
     target = f"{user}@{host}" if user and ssh else host
     what = "SSH" if ssh else "telnet"
     description = f"{what} to {bracketed(host)}:{port}" + (f" as {user}" if user and ssh else "")
     if settings.ssh_client == "putty":
-        argv = [client, "-ssh" if ssh else "-telnet", "-P", str(port), target]
+        argv = [client, "-ssh" if ssh else "-telnet", *(["-loghost", alias] if alias else []), "-P", str(port), target]
         return LaunchPlan(tuple(argv), f"{description} (PuTTY)", label, setting)
     if ssh:
         options = _split(settings.ssh_options, machine.platform, "ssh_options")
-        command = [client, *options, "-p", str(port), target]
+        command = [client, *options, *(["-o", f"HostKeyAlias={alias}"] if alias else []), "-p", str(port), target]
     else:
         command = [client, host, str(port)]
     return _in_terminal(command, description, label, setting, settings, machine)
@@ -324,9 +367,10 @@ def _in_terminal(
     )
 
 
-def webfig_plan(router: Router, host: str, settings: Settings, machine: Machine) -> LaunchPlan:
-    port = router.service_port
-    scheme = "https" if port in (443, 8443) else "http"
+def webfig_plan(t: Target, settings: Settings, machine: Machine) -> LaunchPlan:
+    port, host = t.port, t.host
+    https = t.spec.kind is Service.WEBFIG_HTTPS or (t.spec.kind is Service.WEBFIG and port in (443, 8443))
+    scheme = "https" if https else "http"
     default = 443 if scheme == "https" else 80
     url = f"{scheme}://{bracketed(host)}" + (f":{port}" if port != default else "") + "/"
     locator, p = machine.locator(), machine.platform
@@ -365,14 +409,20 @@ def _split(text: str, platform: str, what: str) -> list[str]:
         raise InputError(f"The {what} have an unclosed quote: close it or remove it.") from None
 
 
-def custom_plan(router: Router, host: str, user: str, machine: Machine) -> LaunchPlan:
-    template = router.command.strip()
+def custom_plan(t: Target, machine: Machine) -> LaunchPlan:
+    router, host, user = t.router, t.host, t.user
+    template = t.spec.command.strip()
+    if router.command_unconfirmed:
+        raise LaunchError(
+            f'The custom command of "{router.name}" came from an imported file and was not run: check it and '
+            f'confirm it once (Edit and save, or knockgui-cli confirm-command "{router.name}").'
+        )
     if not template:
         raise InputError(
             f'The router "{router.name}" has no custom command: write one in its settings, e.g. myclient {{host}} {{port}}.'
         )
     words = _split(template, machine.platform, "router's command")
-    values = {"{host}": host, "{port}": str(router.service_port), "{user}": user}
+    values = {"{host}": host, "{port}": str(t.port), "{user}": user}
     argv: list[str] = []
     for word in words:
         for key, value in values.items():

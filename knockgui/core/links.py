@@ -16,12 +16,12 @@ import ipaddress
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from urllib.parse import unquote
 
 from knockgui.core.errors import InputError, NotFoundError
-from knockgui.core.model import Router, Service
+from knockgui.core.model import Router, Service, ServiceSpec
 
 SCHEMES = ("knockgui", "winbox")
 MAX_LINK = 512
@@ -45,6 +45,7 @@ class Link:
     name: str = ""
     host: str = ""
     port: int | None = None
+    service: str = ""  # knockgui links: ``?service=ssh`` (or ``ssh:2222``) picks one of the router's services
 
     @property
     def launch(self) -> bool:
@@ -63,6 +64,7 @@ class LinkTarget:
 
     router: Router
     launch: bool
+    service: str = ""  # "" = the router's default service
 
 
 def is_link(text: str) -> bool:
@@ -124,13 +126,28 @@ def parse_link(text: str) -> Link:
     if scheme not in SCHEMES:
         raise _refuse(f"its scheme '{scheme}' is not one knockgui handles")
     rest = text[m.end() + 2 :]
-    if "?" in rest or "#" in rest:
-        raise _refuse("it has a '?' or '#' part, which knockgui links do not take")
+    if "#" in rest:
+        raise _refuse("it has a '#' part, which knockgui links do not take")
+    rest, _, query = rest.partition("?")
+    if query and scheme != "knockgui":
+        raise _refuse("it has a '?' part, which winbox links do not take")
     if "@" in rest:
         raise _refuse("it carries a user name or password, which knockgui takes from the inventory instead")
     if scheme == "winbox":
         return _parse_winbox(rest)
-    return _parse_knockgui(rest)
+    link = _parse_knockgui(rest)
+    return replace(link, service=_parse_query(query)) if query else link
+
+
+_SERVICE_QUERY = re.compile(r"^service=([a-z][a-z-]{0,15}(?::[0-9]{1,5})?)$")
+
+
+def _parse_query(query: str) -> str:
+    """``service=KIND`` or ``service=KIND:PORT``: the only query a knockgui link takes."""
+    m = _SERVICE_QUERY.match(query)
+    if not m:
+        raise _refuse("its '?' part is not service=KIND such as service=ssh")
+    return m.group(1)
 
 
 def _parse_knockgui(rest: str) -> Link:
@@ -218,7 +235,9 @@ def resolve_link(link: Link, routers: Iterable[Router]) -> LinkTarget:
         wanted = link.name.casefold()
         for router in routers:
             if router.name.casefold() == wanted:
-                return LinkTarget(router, link.launch)
+                if link.service:
+                    router.service_for(link.service)  # NotFoundError: the router has no such service
+                return LinkTarget(router, link.launch, link.service)
         raise NotFoundError(f"No router named '{link.name}' is in the inventory; add it or check the name in the link.")
     candidates = [r for r in routers if _same_host(r.host, link.host)]
     if not candidates:
@@ -227,8 +246,17 @@ def resolve_link(link: Link, routers: Iterable[Router]) -> LinkTarget:
             "knock first; add the router, then open the link again."
         )
 
+    def pick(router: Router) -> ServiceSpec | None:
+        """The router's service on the link's port (Winbox first), else its Winbox service."""
+        on_port = [s for s in router.services if link.port is not None and s.effective_port == link.port]
+        on_port.sort(key=lambda s: s.kind is not Service.WINBOX)
+        return next(iter(on_port), None) or next((s for s in router.services if s.kind is Service.WINBOX), None)
+
     def rank(router: Router) -> tuple[bool, bool]:
-        return (link.port is not None and router.service_port == link.port, router.service is Service.WINBOX)
+        spec = pick(router)
+        on_port = spec is not None and link.port is not None and spec.effective_port == link.port
+        return (on_port, spec is not None and spec.kind is Service.WINBOX)
 
     best = max(candidates, key=rank)  # max keeps the first of equals: inventory order breaks ties
-    return LinkTarget(best, link.launch)
+    spec = pick(best)
+    return LinkTarget(best, link.launch, spec.describe() if spec is not None and spec is not best.services[0] else "")

@@ -171,6 +171,9 @@ class DetachedProcess:
         return f"DetachedProcess({self.label!r}, pid={self.pid}, {state})"
 
 
+OWN_ONLY: dict[str, str] = {}  # variables knockgui set for itself alone: name -> value; children never get them
+
+
 def start(
     argv: Sequence[str],
     env: Mapping[str, str] | None = None,
@@ -189,6 +192,8 @@ def start(
     name = label or os.path.basename(args[0])
     fix = f"check Settings ({setting})" if setting else "check the program's path"
     full_env = None if env is None else {**os.environ, **env}
+    if any(os.environ.get(key) == value for key, value in OWN_ONLY.items()):
+        full_env = {k: v for k, v in (full_env or os.environ).items() if OWN_ONLY.get(k) != v}
     try:
         popen = subprocess.Popen(args, env=full_env, cwd=cwd, **popen_options(sys.platform, console=console))
     except FileNotFoundError:

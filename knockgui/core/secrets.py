@@ -51,26 +51,56 @@ _NO_BACKEND = (
 
 @dataclass(frozen=True)
 class RouterSecret:
-    """A router's secrets: its knock sequence and an optional password. The repr is masked."""
+    """A router's secrets: its knock sequence, an optional password and login. The repr is masked.
 
-    sequence: Sequence
+    ``sequence`` is None for a router imported from another program (Winbox, PuTTY...) whose password
+    and login were kept before it has a knock sequence; :attr:`knock_sequence` refuses to knock it.
+    ``login`` is the user name that came with a kept password (used when the router names no user).
+    """
+
+    sequence: Sequence | None
     password: str | None = None
+    login: str | None = None
 
     def __repr__(self) -> str:
         pw = "set" if self.password else "none"
-        return f"RouterSecret(sequence=<{self.sequence.describe()}>, password=<{pw}>)"
+        steps = self.sequence.describe() if self.sequence is not None else "none yet"
+        login = ", login=<set>" if self.login else ""
+        return f"RouterSecret(sequence=<{steps}>, password=<{pw}>{login})"
+
+    @property
+    def knock_sequence(self) -> Sequence:
+        """The sequence; NotFoundError (a sentence) when none is set yet."""
+        if self.sequence is None:
+            from knockgui.core.errors import NotFoundError
+
+            raise NotFoundError(
+                "No knock sequence is set for this router yet (it was imported); set one with Edit or "
+                "knockgui-cli set-sequence."
+            )
+        return self.sequence
 
     def to_entry(self) -> str:
         """The keyring entry text (secret). SecretStoreError when it would not fit a Windows entry."""
         from knockgui.core.sequence import format_sequence
 
-        data: dict[str, object] = {"v": ENTRY_FORMAT, "sequence": format_sequence(self.sequence)}
-        if self.sequence.delay_ms:
-            data["delay_ms"] = self.sequence.delay_ms
+        data: dict[str, object] = {"v": ENTRY_FORMAT}
+        if self.sequence is not None:
+            data["sequence"] = format_sequence(self.sequence)
+            if self.sequence.delay_ms:
+                data["delay_ms"] = self.sequence.delay_ms
         if self.password:
             data["password"] = self.password
+        if self.login:
+            data["login"] = self.login
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-        size = len(text.encode("utf-16-le"))
+        try:
+            size = len(text.encode("utf-16-le"))
+        except UnicodeEncodeError:  # a byte that is not text (a password typed on a non-UTF-8 terminal)
+            raise SecretStoreError(
+                "The password holds a byte that is not valid text (UTF-8), which no keyring can keep; "
+                "type it again in a UTF-8 terminal."
+            ) from None
         if size > MAX_ENTRY_BYTES:
             raise SecretStoreError(
                 f"This router's secret would take {size} bytes in the keyring, more than the {MAX_ENTRY_BYTES} "
@@ -88,15 +118,20 @@ class RouterSecret:
             if not isinstance(data, dict) or data.get("v") != ENTRY_FORMAT:
                 raise ValueError
             delay = data.get("delay_ms", 0)
-            password = data.get("password")
-            if not isinstance(delay, int) or not (password is None or isinstance(password, str)):
+            password, login = data.get("password"), data.get("login")
+            if not isinstance(delay, int) or not all(v is None or isinstance(v, str) for v in (password, login)):
                 raise ValueError
-            sequence = parse_sequence(str(data["sequence"]), delay_ms=delay)
+            if "sequence" in data:
+                sequence = parse_sequence(str(data["sequence"]), delay_ms=delay)
+            elif password or login:
+                sequence = None
+            else:
+                raise ValueError
         except Exception:
             raise SecretStoreError(
                 "This router's keyring entry is damaged; edit the router and enter its knock sequence again."
             ) from None
-        return cls(sequence, password or None)
+        return cls(sequence, password or None, login or None)
 
 
 @dataclass(frozen=True)

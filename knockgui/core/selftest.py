@@ -120,17 +120,17 @@ def import_modules(*packages: ModuleType) -> tuple[list[str], list[str]]:
     return names, failures
 
 
-def check_core_imports() -> Check:
-    """Every module of knockgui.core and knockgui.cli imports (in a frozen app: all were bundled)."""
-    import knockgui.cli
-    import knockgui.core
-
-    names, failures = import_modules(knockgui.core, knockgui.cli)
+def check_imports(packages: Iterable[ModuleType]) -> Check:
+    """Every module of ``packages`` imports (in a frozen app: all were bundled). The face that runs the
+    self-test passes its own package with knockgui.core; the core imports neither face."""
+    packages = list(packages)
+    names, failures = import_modules(*packages)
     if failures:
         return Check("imports", False, "could not import " + "; ".join(failures))
     if not names:
         return Check("imports", False, "no knockgui.core module was found (the bundle is incomplete)")
-    return Check("imports", True, f"{len(names)} core and CLI modules import")
+    labels = " and ".join(p.__name__ for p in packages)
+    return Check("imports", True, f"{len(names)} modules of {labels} import")
 
 
 def check_no_qt() -> Check:
@@ -249,17 +249,45 @@ def check_raw_sockets() -> Check:
     return Check("raw-sockets", False, f"not permitted ({reason}); only needed when ICMP sockets are refused", False)
 
 
-def core_checks(*, cli: bool = False, keyring_round_trip: bool = True) -> list[Check]:
+def core_checks(
+    *, packages: Iterable[ModuleType] = (), qt_free: bool = False, keyring_round_trip: bool = True
+) -> list[Check]:
+    """The Qt-free checks: ``packages`` are imported along with knockgui.core (the caller's own face,
+    e.g. knockgui.cli); ``qt_free`` also checks that nothing imported Qt (the CLI's promise)."""
+    import knockgui.core
+
+    wanted = [knockgui.core, *(p for p in packages if p is not knockgui.core)]
     checks = [
-        guarded("imports", check_core_imports),
+        guarded("imports", lambda: check_imports(wanted)),
         guarded("resources", check_resources),
         guarded("keyring", lambda: check_keyring(keyring_round_trip)),
         guarded("icmp", check_icmp),
         guarded("raw-sockets", check_raw_sockets),
     ]
-    if cli:
+    if qt_free:
         checks.append(guarded("qt-free", check_no_qt))
     return checks
+
+
+def _open_report(path: Path) -> tuple[TextIO, Path]:
+    """A new file of this user's (O_EXCL, mode 0600) that then takes ``path``'s name, and where it is.
+
+    The name is taken by rename, so a symlink or another user's file already at ``path`` (the default is
+    in the shared /tmp) is replaced, never followed or written into; where the name cannot be taken
+    (another user's file in a sticky folder), the report keeps its own unique name, which the last line
+    names. On Windows %TEMP% is the user's own and an open file cannot be renamed: a plain open there.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if os.name == "nt":
+        return path.open("w", encoding="utf-8"), path
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    final = Path(tmp)
+    try:
+        os.replace(tmp, path)
+        final = path
+    except OSError:
+        pass
+    return os.fdopen(fd, "w", encoding="utf-8"), final
 
 
 def default_report_path() -> Path:
@@ -278,8 +306,7 @@ class Reporter:
         self.report_path = report_path
         self._file: TextIO | None = None
         if report_path is not None:
-            report_path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = report_path.open("w", encoding="utf-8")
+            self._file, self.report_path = _open_report(report_path)
 
     def line(self, text: str) -> None:
         if self.stream is not None:

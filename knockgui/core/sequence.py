@@ -16,6 +16,7 @@ Parsing and printing round-trip: ``parse_sequence(format_sequence(s)) == s``.
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -30,9 +31,8 @@ MAX_DELAY_MS = 600_000
 MAX_STEPS = 64
 
 _SEPARATORS = re.compile(r"[\s,]+")
-# string.ascii_letters + digits + punctuation, spelled out: importing `string` costs the CLI's start-up.
-_PRINTABLE = "".join(chr(c) for c in range(33, 127))
-_HEX_DIGITS = "0123456789abcdefABCDEF"
+_PRINTABLE = string.ascii_letters + string.digits + string.punctuation
+_HEX_DIGITS = string.hexdigits
 _TEXT_SAFE = set(_PRINTABLE) - {",", '"', "'", "\\"}
 
 
@@ -141,6 +141,14 @@ def _step_problem(step: Step) -> str:
     return ""
 
 
+UNDECODABLE = "the payload holds a byte that is not valid text (UTF-8); write such a payload in hex, as in 0x6f70"
+
+
+def _reason(exc: ValueError) -> str:
+    """The sentence part of a step error: only the parser's own words, never a message built from the text."""
+    return str(exc) if type(exc) is ValueError else "it could not be read"
+
+
 def _parse_number(text: str, what: str) -> int:
     if not text.isascii() or not text.isdigit():
         raise ValueError(f"{what} must be a number")
@@ -155,7 +163,10 @@ def _parse_payload(text: str) -> bytes:
         return bytes.fromhex(digits)
     if not text:
         raise ValueError("payload is empty; leave out the last colon for no payload")
-    return text.encode("utf-8")
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a byte that is not UTF-8 (\udcXX from the command line): never name it
+        raise ValueError(UNDECODABLE) from None
 
 
 def _parse_step(token: str) -> Step:
@@ -199,7 +210,7 @@ def parse_sequence(text: str, delay_ms: int = 0) -> Sequence:
             try:
                 wait = _parse_number(token[5:], "wait")
             except ValueError as exc:
-                raise SequenceError(f"Knock step {number} is invalid: {exc}.") from None
+                raise SequenceError(f"Knock step {number} is invalid: {_reason(exc)}.") from None
             if wait > MAX_DELAY_MS:
                 raise SequenceError(f"Knock step {number} is invalid: a wait must be 0-{MAX_DELAY_MS} ms.")
             steps[-1] = replace(steps[-1], delay_ms=wait)
@@ -207,7 +218,7 @@ def parse_sequence(text: str, delay_ms: int = 0) -> Sequence:
         try:
             steps.append(_parse_step(token))
         except ValueError as exc:
-            raise SequenceError(f"Knock step {number} is invalid: {exc}.") from None
+            raise SequenceError(f"Knock step {number} is invalid: {_reason(exc)}.") from None
     return Sequence(tuple(steps), delay_ms=delay_ms)
 
 

@@ -18,12 +18,14 @@ from typing import Any
 
 from knockgui.core.atomic import atomic_write
 from knockgui.core.errors import InputError, NotFoundError
+from knockgui.core.readfile import UnreadableFile, read_regular
 
 SETTINGS_FILE = "settings.json"
 SSH_CLIENTS = ("openssh", "putty")
 MAX_DELAY_MS = 600_000
 MIN_TIMEOUT_S = 0.1
 MAX_TIMEOUT_S = 300.0
+MAX_FILE_BYTES = 4 * 1024 * 1024  # settings.json is a few hundred bytes
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,9 @@ class Settings:
     ssh_options: str = ""  # extra OpenSSH options, split like a shell would (no shell runs), e.g. "-i KEY"
     default_delay_ms: int = 0  # delay between knock steps unless the router says otherwise
     default_timeout_s: float = 5.0  # port check deadline unless the router says otherwise
-    default_keep_open_s: int = 600  # re-knock interval for --keep-open when the router has none
+    # Keep-open's longest interval when the router sets none: 0 re-knocks only before the router's final
+    # address-list timeout runs out (four fifths of it); a number re-knocks at least that often.
+    default_keep_open_s: int = 0
     close_to_tray: bool = True
     start_minimised: bool = False
     warning: str | None = field(default=None, compare=False, repr=False)  # not saved
@@ -79,13 +83,15 @@ def _value_problem(key: str, value: Any) -> str:
             return f"The setting {key} must be a whole number."
         if key == "default_delay_ms" and not 0 <= value <= MAX_DELAY_MS:
             return f"The setting default_delay_ms must be 0-{MAX_DELAY_MS} (milliseconds)."
-        if key == "default_keep_open_s" and not 1 <= value <= 86_400:
-            return "The setting default_keep_open_s must be 1-86400 (seconds)."
+        if key == "default_keep_open_s" and not 0 <= value <= 86_400:
+            return (
+                "The setting default_keep_open_s must be 0-86400 (seconds; 0: before the router's final timeout ends)."
+            )
         return ""
     if kind is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             return f"The setting {key} must be a number."
-        if not MIN_TIMEOUT_S <= float(value) <= MAX_TIMEOUT_S:
+        if not MIN_TIMEOUT_S <= value <= MAX_TIMEOUT_S:  # compared as it is: float() of a huge int overflows
             return f"The setting {key} must be {MIN_TIMEOUT_S}-{MAX_TIMEOUT_S:g} (seconds)."
         return ""
     if not isinstance(value, str):
@@ -160,9 +166,11 @@ def load_settings(config_dir: Path) -> Settings:
     """The saved settings, or defaults; problems are reported in ``warning``, never raised."""
     path = settings_path(config_dir)
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         return Settings()
+    except UnreadableFile as exc:
+        return Settings(warning=f"The settings file {path} {exc.reason}; defaults are used.")
     except OSError as exc:
         return Settings(warning=f"The settings file {path} could not be read ({exc.strerror}); defaults are used.")
     try:
@@ -183,13 +191,11 @@ def load_settings(config_dir: Path) -> Settings:
         if key not in data:
             continue
         value = data[key]
-        if _type_of(key) is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        problem = _value_problem(key, value)
+        problem = _value_problem(key, value)  # bounded before any conversion (a 400-digit number)
         if problem:
             notes.append(f"{key} was invalid and its default is used")
         else:
-            values[key] = value
+            values[key] = float(value) if _type_of(key) is float else value
     unknown = sorted(k for k in data if k not in keys())
     if unknown:
         notes.append(f"unknown keys were ignored ({', '.join(unknown)})")

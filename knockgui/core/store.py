@@ -9,6 +9,16 @@
 * Each change holds a lock file (``.routers.json.lock``) and first re-reads the file if another
   program (the CLI, a second window) changed it, so concurrent changes are not lost.
 * Names are unique ignoring case. Secrets are keyed by the router's id, so renaming keeps them.
+* A kill (``kill -9``, a power cut) between a keyring write and the file write is harmless: before
+  either, the router ids concerned go into ``.routers.json.pending``; ``add`` stores the secret, then
+  the file; ``remove`` writes the file, then deletes the secret. So the worst a kill leaves is a secret
+  for a router that is not in the file, and the next start (or the next change) finds the pending ids
+  and deletes those secrets (a router that is in the file but has no secret is named in the warning).
+  Stale ``.routers.json.*.tmp`` files of a killed write are removed then too.
+
+Test hook: when ``KNOCKGUI_PAUSE_BETWEEN_WRITES`` names a file, ``add`` and ``remove`` create that file
+between their keyring write and their file write and then wait up to 60 s, so that a test can kill the
+process exactly there (``kill -9``) and check what is left. Nothing else reads the variable.
 """
 
 from __future__ import annotations
@@ -25,13 +35,15 @@ from pathlib import Path
 from typing import Any
 
 from knockgui.core.atomic import atomic_write, file_lock
-from knockgui.core.errors import ConfigError, InputError, KnockguiError, NotFoundError
+from knockgui.core.errors import ConfigError, InputError, KnockguiError, NotFoundError, SecretStoreError
 from knockgui.core.model import Router
+from knockgui.core.readfile import UnreadableFile, read_regular
 from knockgui.core.secrets import RouterSecret, SecretStore
-from knockgui.core.validate import check_router, fast_router_from_dict, router_to_dict
+from knockgui.core.validate import check_router, fast_router_from_dict, router_to_dict, upgrade_entry
 
 FILE_NAME = "routers.json"
-SCHEMA = 1
+SCHEMA = 2  # 2: a list of services per router; 1 (one service per router) still loads and is upgraded
+MAX_FILE_BYTES = 64 * 1024 * 1024  # 5,000 routers take about 1 MB
 
 _Signature = tuple[int, int, int] | None
 
@@ -61,8 +73,13 @@ class _Loaded:
         self.readonly = readonly
 
 
+class _Newer(Exception):
+    """The file was written by a newer knockgui: leave it alone."""
+
+
 def _parse(raw: bytes) -> tuple[list[Router], int, str]:
-    """Routers from the file's bytes, the number of bad entries, and '' or why the whole file is unusable."""
+    """Routers from the file's bytes, the number of bad entries, and '' or why the whole file is unusable.
+    _Newer when a newer knockgui wrote it."""
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -70,10 +87,11 @@ def _parse(raw: bytes) -> tuple[list[Router], int, str]:
     if not isinstance(data, dict) or not isinstance(data.get("routers"), list):
         return [], 0, "is not a knockgui router list"
     schema = data.get("schema")
-    if isinstance(schema, int) and not isinstance(schema, bool) and schema > SCHEMA:
-        return [], 0, f"was written by a newer knockgui (schema {schema})"
-    if schema != SCHEMA:
+    if isinstance(schema, int) and not isinstance(schema, bool) and SCHEMA < schema < 10**6:
+        raise _Newer(str(schema))
+    if schema not in (1, SCHEMA):
         return [], 0, "has an unknown schema version"
+    upgrade = schema == 1
     routers: list[Router] = []
     names: set[str] = set()
     ids: set[str] = set()
@@ -82,7 +100,7 @@ def _parse(raw: bytes) -> tuple[list[Router], int, str]:
         try:
             if not isinstance(entry, dict):
                 raise InputError("not an object")
-            router = fast_router_from_dict(entry)
+            router = fast_router_from_dict(upgrade_entry(entry) if upgrade else entry)
         except KnockguiError:
             bad += 1
             continue
@@ -98,13 +116,22 @@ def _parse(raw: bytes) -> tuple[list[Router], int, str]:
 
 def _load(path: Path) -> _Loaded:
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         return _Loaded([])
+    except UnreadableFile as exc:  # a FIFO would hang, /dev/zero would fill the memory
+        return _move_aside(path, exc.reason)
     except OSError as exc:
         reason = f"could not be read ({exc.strerror or exc})"
         return _move_aside(path, reason)
-    routers, bad, problem = _parse(raw)
+    try:
+        routers, bad, problem = _parse(raw)
+    except _Newer as newer:
+        reason = (
+            f"The router list {path} was written by a newer knockgui (schema {newer}); this version cannot read "
+            "it and changes nothing in it: update knockgui, or use --config-dir for another folder."
+        )
+        return _Loaded([], reason, readonly=reason)
     if problem:
         return _move_aside(path, problem)
     if bad:
@@ -153,9 +180,58 @@ class Inventory:
 
     @classmethod
     def open(cls, config_dir: Path, secrets: SecretStore) -> Inventory:
-        """Load ``config_dir/routers.json`` (reads no secret)."""
+        """Load ``config_dir/routers.json`` (reads no secret unless a killed change is to be finished)."""
         path = Path(config_dir) / FILE_NAME
-        return cls(path, secrets, _load(path))
+        inventory = cls(path, secrets, _load(path))
+        if _leftovers(path):
+            with contextlib.suppress(KnockguiError), inventory._lock, file_lock(path):
+                inventory._refresh()
+                inventory._reconcile()
+        return inventory
+
+    # ----- finishing what a killed change left -----
+    @property
+    def _journal(self) -> Path:
+        return self.path.with_name(f".{self.path.name}.pending")
+
+    def _begin(self, router_ids: Iterable[str]) -> None:
+        """Note the ids whose secret is about to change before anything is written (see the module docstring)."""
+        atomic_write(self._journal, (json.dumps(sorted(router_ids)) + "\n").encode("ascii"))
+
+    def _end(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self._journal.unlink()
+
+    def _reconcile(self) -> None:
+        """With the file lock held: remove stale temporary files, delete the secrets of pending ids not in the file."""
+        for stale in _temp_files(self.path):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+        try:
+            ids = json.loads(read_regular(self._journal, 1 << 20).decode("ascii"))
+            if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+                raise ValueError("not a list of ids")
+        except FileNotFoundError:
+            return
+        except (OSError, KnockguiError, ValueError, RecursionError):  # damaged: nothing can be learnt from it
+            self._end()
+            return
+        missing: list[str] = []
+        try:
+            for router_id in ids:
+                router = self._by_id.get(router_id)
+                if router is None:
+                    self.secrets.delete(router_id)
+                elif self.secrets.get(router_id) is None:
+                    missing.append(router.name)
+        except KnockguiError:
+            return  # the keyring cannot be used now: the journal stays for a later start
+        self._end()
+        if missing:
+            self.warning = (
+                f"No knock sequence is stored for {', '.join(missing)} (a change was interrupted); "
+                "edit the router and enter its sequence."
+            )
 
     # ----- reading (no secrets) -----
     @property
@@ -194,6 +270,11 @@ class Inventory:
             raise NotFoundError(
                 f'No knock sequence is stored in the keyring for "{router.name}"; edit the router and enter it.'
             )
+        if found.sequence is None:
+            raise NotFoundError(
+                f'"{router.name}" has no knock sequence yet (it was imported); set one with Edit or '
+                f'knockgui-cli set-sequence "{router.name}".'
+            )
         return found
 
     def has_secret(self, router: Router) -> bool:
@@ -217,6 +298,8 @@ class Inventory:
             self.reload()
             if self._readonly:
                 raise ConfigError(self._readonly)
+        if self._journal.exists():  # a change in another process was killed since this one opened
+            self._reconcile()
 
     def _check_unique(self, router: Router, routers: Iterable[Router]) -> None:
         key = router.name.casefold()
@@ -234,24 +317,32 @@ class Inventory:
     def add(self, router: Router, secret: RouterSecret) -> Router:
         """Add a router and store its secret. InputError for bad fields or a name in use."""
         with self._lock, file_lock(self.path):
-            router = check_router(router)
+            router = _flagged(check_router(router), secret)
             self._refresh()
             self._check_unique(router, self._routers)
             if router.id in self._by_id:
                 router = replace(router, id=_fresh_id(self._by_id))
-            self.secrets.set(router.id, secret)
+            self._begin([router.id])
             try:
+                self.secrets.set(router.id, secret)  # the secret first: a kill before the file leaves an orphan...
+            except BaseException:
+                self._end()
+                raise
+            try:
+                _pause_between_writes()
                 self._save([*self._routers, router])
             except BaseException:
                 with contextlib.suppress(KnockguiError):
                     self.secrets.delete(router.id)
+                    self._end()
                 raise
+            self._end()  # ...which the journal lets the next start delete
             return router
 
     def update(self, router: Router, secret: RouterSecret | None = None) -> Router:
         """Replace the router with the same id (rename keeps the secret); store ``secret`` if given."""
         with self._lock, file_lock(self.path):
-            router = check_router(router)
+            router = _flagged(check_router(router), secret)
             self._refresh()
             if router.id not in self._by_id:
                 raise NotFoundError(f'The router "{router.name}" no longer exists; reload the router list.')
@@ -274,12 +365,15 @@ class Inventory:
             return router
 
     def remove(self, name: str) -> None:
-        """Remove the router and delete its secret (the secret first, so none is left behind)."""
+        """Remove the router and delete its secret (the file first: a kill between leaves an orphan, see above)."""
         with self._lock, file_lock(self.path):
             self._refresh()
             router = self.find(name)
+            self._begin([router.id])
+            self._save([r for r in self._routers if r.id != router.id])  # the file first: never a router
+            _pause_between_writes()  # listed without its secret; a kill here leaves an orphan the journal names
             self.secrets.delete(router.id)
-            self._save([r for r in self._routers if r.id != router.id])
+            self._end()
 
     def upsert_many(self, items: list[tuple[Router, RouterSecret | None]]) -> None:
         """Add or replace (by id) many routers with one file write; used by import.
@@ -289,7 +383,7 @@ class Inventory:
         """
         with self._lock, file_lock(self.path):
             self._refresh()
-            checked = [(check_router(r), s) for r, s in items]
+            checked = [(_flagged(check_router(r), s), s) for r, s in items]
             merged = dict(self._by_id)
             for router, _ in checked:
                 merged[router.id] = router
@@ -301,6 +395,7 @@ class Inventory:
                     raise InputError(f'Two routers would be named "{router.name}"; rename one and try again.')
                 seen.add(key)
             undo: list[tuple[str, RouterSecret | None]] = []
+            self._begin(r.id for r, s in checked if s is not None and r.id not in self._by_id)
             try:
                 for router, secret in checked:
                     if secret is None:
@@ -309,14 +404,61 @@ class Inventory:
                     self.secrets.set(router.id, secret)
                     undo.append((router.id, previous))
                 self._save(routers)
-            except BaseException:
+            except BaseException as exc:
+                names = {r.id: r.name for r in routers}
+                stuck: list[str] = []
                 for router_id, previous in reversed(undo):
-                    with contextlib.suppress(KnockguiError):
+                    try:
                         if previous is None:
                             self.secrets.delete(router_id)
                         else:
                             self.secrets.set(router_id, previous)
+                    except KnockguiError:
+                        stuck.append(names.get(router_id, router_id))
+                if stuck and isinstance(exc, KnockguiError):
+                    raise SecretStoreError(
+                        f"{exc.message.rstrip('.')}; {self.path.name} was not changed, but the keyring entries of "
+                        f"{', '.join(reversed(stuck))} could not be put back as they were: check them with "
+                        "knockgui-cli show NAME and set them again if needed."
+                    ) from None
                 raise
+            self._end()
+
+
+def _temp_files(path: Path) -> list[Path]:
+    """Temporary files of an interrupted write of ``path`` (written only with its lock held)."""
+    prefix = f".{path.name}."
+    try:
+        with os.scandir(path.parent) as entries:
+            return [Path(e.path) for e in entries if e.name.startswith(prefix) and e.name.endswith(".tmp")]
+    except OSError:
+        return []
+
+
+def _leftovers(path: Path) -> bool:
+    """Whether a killed change left something to finish: a journal of pending ids or a temporary file."""
+    return path.with_name(f".{path.name}.pending").exists() or bool(_temp_files(path))
+
+
+PAUSE_ENV = "KNOCKGUI_PAUSE_BETWEEN_WRITES"
+
+
+def _pause_between_writes() -> None:
+    """The test hook of the module docstring: say so in the named file, then wait to be killed."""
+    marker = os.environ.get(PAUSE_ENV)
+    if not marker:
+        return
+    Path(marker).write_text(f"{os.getpid()}\n")
+    time.sleep(60)
+
+
+def _flagged(router: Router, secret: RouterSecret | None) -> Router:
+    """The router with ``needs_sequence`` cleared when a secret with a sequence is stored for it (and set
+    when one without a sequence is)."""
+    if secret is None:
+        return router
+    needs = secret.sequence is None
+    return router if router.needs_sequence == needs else replace(router, needs_sequence=needs)
 
 
 def _fresh_id(taken: dict[str, Router]) -> str:

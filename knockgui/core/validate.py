@@ -14,7 +14,7 @@ from dataclasses import MISSING, fields
 from typing import Any
 
 from knockgui.core.errors import InputError
-from knockgui.core.model import Router, Service
+from knockgui.core.model import DEFAULT_SERVICES, Router, Service, ServiceSpec
 
 MAX_NAME = 64
 MAX_GROUP = 64
@@ -132,49 +132,147 @@ def _optional_float(value: object, what: str, low: float, high: float) -> float 
     return float(value)
 
 
-def check_router(router: Router) -> Router:
-    """Validate every field; return the router with text fields stripped."""
+MAX_SERVICES = 8
+MIN_FINAL_TIMEOUT_S = 10
+MAX_FINAL_TIMEOUT_S = 7 * 86_400
+
+
+def parse_service(text: object) -> ServiceSpec:
+    """``KIND`` or ``KIND:PORT`` (as ``--service`` takes it) as a service; InputError if not."""
+    if not isinstance(text, str):
+        raise InputError("A service must be text such as ssh or winbox:8292.")
+    kind_text, sep, port_text = text.strip().partition(":")
+    kind = check_kind(kind_text.casefold())
+    port = None
+    if sep:
+        if not (port_text.isascii() and port_text.isdigit()) or len(port_text) > 5:
+            raise InputError(f'The port in the service "{_shown(text)}" must be a whole number from 1 to 65535.')
+        port = check_port(int(port_text), f"{kind.value} port")
+    return ServiceSpec(kind, port)
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= 40 and text.isprintable() else text[:40].encode("ascii", "replace").decode() + "..."
+
+
+def check_kind(value: object) -> Service:
     try:
-        service = Service(router.service)
+        if not isinstance(value, str):
+            raise ValueError(value)
+        return Service(value)
     except ValueError:
         choices = ", ".join(s.value for s in Service)
         raise InputError(f"The service must be one of: {choices}.") from None
+
+
+def check_service(spec: ServiceSpec) -> ServiceSpec:
+    """One service, validated; its text fields stripped."""
+    if not isinstance(spec, ServiceSpec):
+        raise InputError("A service entry is damaged; edit the router's services.")
+    kind = check_kind(spec.kind)
+    command = check_template(spec.command)
+    if kind is Service.CUSTOM and not command:
+        raise InputError("A custom service needs a command template such as 'myclient {host} {port}'.")
+    if kind is not Service.CUSTOM and command:
+        raise InputError(f"Only a custom service has a command; remove it from the {kind.value} service.")
+    port = None if spec.port is None else check_port(spec.port, f"{kind.value} port")
+    user = _clean_line(spec.user, "service's user name", MAX_USER, allow_empty=True)
+    return ServiceSpec(kind, port, user, command)
+
+
+def check_services(services: object) -> tuple[ServiceSpec, ...]:
+    """1 to 8 services, no two with the same kind and port; the first is the default."""
+    if not isinstance(services, tuple | list) or not services:
+        raise InputError("A router needs at least one service (winbox, ssh, telnet, webfig, ...).")
+    if len(services) > MAX_SERVICES:
+        raise InputError(f"A router has at most {MAX_SERVICES} services; remove some.")
+    checked = tuple(check_service(s) for s in services)
+    seen: set[tuple[Service, int]] = set()
+    for spec in checked:
+        key = (spec.kind, spec.effective_port)
+        if key in seen:
+            raise InputError(f"The service {spec.kind.value} on port {spec.effective_port} is listed twice; keep one.")
+        seen.add(key)
+    return checked
+
+
+def check_keep_open(keep_open_s: object, final_timeout_s: int) -> int | None:
+    """The re-knock interval: 10 s to a day, and shorter than the router's final address-list timeout."""
+    interval = _optional_int(keep_open_s, "keep-open interval (s)", MIN_KEEP_OPEN_S, MAX_KEEP_OPEN_S)
+    if interval is not None and interval >= final_timeout_s:
+        raise InputError(
+            f"The keep-open interval ({interval} s) must be shorter than the router's final timeout "
+            f"({final_timeout_s} s), or the address expires before the next knock."
+        )
+    return interval
+
+
+def check_final_timeout(value: object) -> int:
+    checked = _optional_int(value, "final timeout (s)", MIN_FINAL_TIMEOUT_S, MAX_FINAL_TIMEOUT_S)
+    if checked is None:
+        raise InputError(
+            f"The final timeout (s) must be a whole number from {MIN_FINAL_TIMEOUT_S} to {MAX_FINAL_TIMEOUT_S}."
+        )
+    return checked
+
+
+def check_router(router: Router) -> Router:
+    """Validate every field; return the router with text fields stripped."""
     if not isinstance(router.id, str) or not _ID.match(router.id):
         raise InputError("The router id is damaged; remove the router and add it again.")
-    command = check_template(router.command)
-    if service is Service.CUSTOM and not command:
-        raise InputError("A custom service needs a command template such as 'myclient {host} {port}'.")
-    if not isinstance(router.pass_password, bool):
-        raise InputError("pass_password must be true or false.")
+    services = check_services(router.services)
+    for flag, what in (
+        (router.pass_password, "pass_password"),
+        (router.connect_by_name, "connect_by_name"),
+        (router.needs_sequence, "needs_sequence"),
+        (router.command_unconfirmed, "command_unconfirmed"),
+    ):
+        if not isinstance(flag, bool):
+            raise InputError(f"{what} must be true or false.")
     notes = router.notes
     if not isinstance(notes, str) or len(notes) > MAX_NOTES:
         raise InputError(f"The notes must be text of at most {MAX_NOTES} characters.")
     if any(unicodedata.category(c) in _BAD_CATEGORIES and c not in "\n\t" for c in notes):
         raise InputError("The notes contain control or invisible characters; use plain visible text.")
+    final_timeout = check_final_timeout(router.final_timeout_s)
     return Router(
         name=check_name(router.name),
         host=check_host(router.host),
         group=_clean_line(router.group, "group", MAX_GROUP, allow_empty=True),
-        service=service,
-        port=None if router.port is None else check_port(router.port, "management port"),
+        services=services,
         user=_clean_line(router.user, "user name", MAX_USER, allow_empty=True),
         notes=notes,
         delay_ms=_optional_int(router.delay_ms, "delay (ms)", 0, MAX_DELAY_MS),
         timeout_s=_optional_float(router.timeout_s, "check timeout (s)", 0.1, MAX_TIMEOUT_S),
-        command=command,
         pass_password=router.pass_password,
-        keep_open_s=_optional_int(router.keep_open_s, "keep-open interval (s)", MIN_KEEP_OPEN_S, MAX_KEEP_OPEN_S),
+        keep_open_s=check_keep_open(router.keep_open_s, final_timeout),
+        final_timeout_s=final_timeout,
+        connect_by_name=router.connect_by_name,
+        needs_sequence=router.needs_sequence,
+        command_unconfirmed=router.command_unconfirmed,
         id=router.id,
     )
 
 
 _FIELDS = tuple(f.name for f in fields(Router))
 _DEFAULTS = {f.name: f.default for f in fields(Router) if f.default is not MISSING}
+_LEGACY_KEYS = ("service", "port", "command")  # schema 1: one service per router
+
+
+def service_to_dict(spec: ServiceSpec) -> dict[str, Any]:
+    data: dict[str, Any] = {"kind": spec.kind.value}
+    if spec.port is not None:
+        data["port"] = spec.port
+    if spec.user:
+        data["user"] = spec.user
+    if spec.command:
+        data["command"] = spec.command
+    return data
 
 
 def router_to_dict(router: Router, *, with_id: bool = True, defaults: bool = True) -> dict[str, Any]:
-    """The JSON form of a router (service as its text), optionally without the id; ``defaults=False``
-    leaves out the fields that hold their default (the inventory file: smaller, quicker to read)."""
+    """The JSON form of a router, optionally without the id; ``defaults=False`` leaves out the fields
+    that hold their default (the inventory file: smaller, quicker to read)."""
     data: dict[str, Any] = {}
     for name in _FIELDS:
         if name == "id" and not with_id:
@@ -182,20 +280,61 @@ def router_to_dict(router: Router, *, with_id: bool = True, defaults: bool = Tru
         value = getattr(router, name)
         if not defaults and name in _DEFAULTS and value == _DEFAULTS[name] and type(value) is type(_DEFAULTS[name]):
             continue
-        data[name] = value.value if isinstance(value, Service) else value
+        data[name] = [service_to_dict(s) for s in value] if name == "services" else value
     return data
 
 
+def upgrade_entry(data: dict[str, Any]) -> dict[str, Any]:
+    """A schema-1 entry (``service``, ``port``, ``command``: one service) in today's form (``services``).
+
+    WebFig on its default port meant http and https (the firewall script accepted 80 and 443): it
+    becomes both services, http first. Entries already in today's form are returned unchanged.
+    """
+    if "services" in data or not any(k in data for k in _LEGACY_KEYS):
+        return data
+    upgraded = {k: v for k, v in data.items() if k not in _LEGACY_KEYS}
+    service: dict[str, Any] = {"kind": data.get("service", "winbox")}
+    if data.get("port") is not None:
+        service["port"] = data["port"]
+    if data.get("command"):
+        service["command"] = data["command"]
+    upgraded["services"] = [service]
+    if service == {"kind": "webfig"}:
+        upgraded["services"].append({"kind": "webfig-https"})
+    return upgraded
+
+
+def _services_from_json(value: object) -> tuple[ServiceSpec, ...]:
+    if not isinstance(value, list) or len(value) > MAX_SERVICES:
+        raise InputError(f"A router's services must be a list of 1 to {MAX_SERVICES} entries.")
+    specs = []
+    for item in value:
+        if not isinstance(item, dict) or "kind" not in item:
+            raise InputError("A service entry has no kind.")
+        specs.append(
+            ServiceSpec(
+                kind=check_kind(item["kind"]),
+                port=item.get("port"),
+                user=item.get("user", ""),
+                command=item.get("command", ""),
+            )
+        )
+    return tuple(specs)
+
+
 def router_from_dict(data: object, *, new_id: bool = False) -> Router:
-    """Build and validate a router from its JSON form; unknown keys are ignored. InputError if invalid."""
+    """Build and validate a router from its JSON form (today's or schema 1's); unknown keys are ignored.
+    InputError if invalid."""
     if not isinstance(data, dict):
         raise InputError("A router entry is not an object.")
-    known = {k: v for k, v in data.items() if k in _FIELDS}
+    known = {k: v for k, v in upgrade_entry(data).items() if k in _FIELDS}
     if new_id:
         known.pop("id", None)
     for key in ("name", "host"):
         if key not in known:
             raise InputError(f"A router entry has no {key}.")
+    if "services" in known:
+        known["services"] = _services_from_json(known["services"])
     try:
         router = Router(**known)
     except TypeError:
@@ -213,11 +352,36 @@ _LABEL_TEXT = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
 # A dotted-quad IPv4 address without leading zeros, or a host name whose last label is not all digits.
 _FAST_HOST = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}|(?:{_LABEL_TEXT}\.)*(?=[A-Za-z0-9_-]*[A-Za-z_-]){_LABEL_TEXT}")
 _FAST_ID = re.compile(r"[0-9a-f]{32}")
-_SERVICES = {s.value: s for s in Service if s is not Service.CUSTOM}  # custom needs the command check
+_FAST_KINDS = {s.value: s for s in Service if s is not Service.CUSTOM}  # custom needs the command check
+_DEFAULT_FINAL = _DEFAULTS["final_timeout_s"]
 
 
 def _fast_text(value: object, pattern: re.Pattern[str]) -> bool:
     return type(value) is str and (not value or pattern.fullmatch(value) is not None)
+
+
+def _fast_services(value: object) -> tuple[ServiceSpec, ...] | None:
+    """The services when each is a plain non-custom kind with an optional port and no user, else None."""
+    if value is None:
+        return DEFAULT_SERVICES
+    if type(value) is not list or not 0 < len(value) <= MAX_SERVICES:
+        return None
+    specs = []
+    seen = set()
+    for item in value:
+        if type(item) is not dict or not item.keys() <= {"kind", "port"}:
+            return None
+        kind_text, port = item.get("kind"), item.get("port")
+        kind = _FAST_KINDS.get(kind_text) if type(kind_text) is str else None
+        if kind is None or not (port is None or (type(port) is int and 1 <= port <= 65535)):
+            return None
+        spec = ServiceSpec(kind, port)
+        key = (kind, spec.effective_port)
+        if key in seen:
+            return None
+        seen.add(key)
+        specs.append(spec)
+    return tuple(specs)
 
 
 def _trusted_router(data: dict[str, Any]) -> Router | None:
@@ -227,51 +391,42 @@ def _trusted_router(data: dict[str, Any]) -> Router | None:
     the full check's; anything else (notes, a command, delays, non-ASCII text...) gets the full check.
     """
     get = data.get
-    name, host, router_id, port, kind = get("name"), get("host"), get("id"), get("port"), get("service", "winbox")
-    service = _SERVICES.get(kind) if type(kind) is str else None
-    pass_password = get("pass_password", False)
+    name, host, router_id = get("name"), get("host"), get("id")
+    pass_password, by_name = get("pass_password", False), get("connect_by_name", False)
     if (
-        service is None
-        or type(name) is not str
+        type(name) is not str
         or _FAST_NAME.fullmatch(name) is None
         or type(host) is not str
         or len(host) > MAX_HOST
         or _FAST_HOST.fullmatch(host) is None
         or type(router_id) is not str
         or _FAST_ID.fullmatch(router_id) is None
-        or not (port is None or (type(port) is int and 1 <= port <= 65535))
         or type(pass_password) is not bool
+        or type(by_name) is not bool
         or not _fast_text(get("group", ""), _FAST_GROUP)
         or not _fast_text(get("user", ""), _FAST_USER)
         or get("notes", "") != ""
-        or get("command", "") != ""
         or get("delay_ms") is not None
         or get("timeout_s") is not None
         or get("keep_open_s") is not None
+        or get("final_timeout_s", _DEFAULT_FINAL) != _DEFAULT_FINAL
+        or get("needs_sequence", False) is not False
+        or get("command_unconfirmed", False) is not False
     ):
         return None
-    # Every field is known good: fill the frozen dataclass's attributes at once instead of through its
-    # __init__ (one object.__setattr__ per field: 1.8 us of the 3.2 us a router takes to load).
-    router: Router = _new(Router)
-    router.__dict__.update(
+    services = _fast_services(get("services"))
+    if services is None:
+        return None
+    return Router(
         name=name,
         host=host,
         group=get("group", ""),
-        service=service,
-        port=port,
+        services=services,
         user=get("user", ""),
-        notes="",
-        delay_ms=None,
-        timeout_s=None,
-        command="",
         pass_password=pass_password,
-        keep_open_s=None,
+        connect_by_name=by_name,
         id=router_id,
     )
-    return router
-
-
-_new = object.__new__
 
 
 def fast_router_from_dict(data: dict[str, Any]) -> Router:
@@ -282,22 +437,4 @@ def fast_router_from_dict(data: dict[str, Any]) -> Router:
     trusted = _trusted_router(data)
     if trusted is not None:
         return trusted
-    try:
-        router = Router(
-            name=data["name"],
-            host=data["host"],
-            group=data.get("group", ""),
-            service=Service(data.get("service", "winbox")),
-            port=data.get("port"),
-            user=data.get("user", ""),
-            notes=data.get("notes", ""),
-            delay_ms=data.get("delay_ms"),
-            timeout_s=data.get("timeout_s"),
-            command=data.get("command", ""),
-            pass_password=data.get("pass_password", False),
-            keep_open_s=data.get("keep_open_s"),
-            id=data["id"],
-        )
-    except (KeyError, TypeError, ValueError):
-        return router_from_dict(data)
-    return check_router(router)
+    return router_from_dict(data)

@@ -7,12 +7,14 @@ shortcuts are written as text ("Del", "Esc"), enum settings by name, and the ico
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPoint
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QMenuBar, QToolBar, QWidget
 
+from knockgui.core.model import Router
 from knockgui.gui.icons import action_icon
 from knockgui.gui.qtints import set_enum_property
 
@@ -32,6 +34,7 @@ class Actions:
     settings: QAction
     import_file: QAction
     export_file: QAction
+    set_sequence: QAction
 
     def router_actions(self) -> list[QAction]:
         """Actions that need a selected router."""
@@ -98,6 +101,13 @@ def create_actions(window: QWidget) -> Actions:
         export_file=_action(
             window, "E&xport…", [], "Export the routers to a file (with secrets: encrypted)", name="export"
         ),
+        set_sequence=_action(
+            window,
+            "Set se&quence…",
+            [],
+            "Set the knock sequence of the selected routers, a group, or every imported router at once",
+            name="set_sequence",
+        ),
     )
     # Delete acts on the list only when it has focus (not while typing in the filter box).
     set_enum_property(actions.delete, "shortcutContext", "WidgetShortcut")
@@ -105,15 +115,34 @@ def create_actions(window: QWidget) -> Actions:
     return actions
 
 
-def context_menu(parent: QWidget, view: QAbstractItemView, actions: Actions, pos: QPoint) -> None:
-    """The list's context menu: router actions on a row, Add and Import on empty space."""
+def context_menu(
+    parent: QWidget,
+    view: QAbstractItemView,
+    actions: Actions,
+    pos: QPoint,
+    router: Router | None = None,
+    start_knock: Callable[[Router, bool, str | None], object] | None = None,
+) -> None:
+    """The list's context menu: router actions on a row (with "Connect with ▸" the router's services),
+    Add and Import on empty space. The menu key and Shift+F10 open it at the current row."""
     menu = QMenu(parent)
     if view.indexAt(pos).isValid():
         menu.addActions([actions.connect, actions.knock_only])
+        if router is not None and start_knock is not None:
+            with_menu = menu.addMenu("Connect &with")
+            with_menu.setObjectName("connect_with")
+            for spec in router.services:
+                text = f"{spec.label} (port {spec.effective_port})" + (
+                    " - default" if spec is router.services[0] else ""
+                )
+                item = with_menu.addAction(text.replace("&", "&&"))
+                described = spec.describe()
+                item.setObjectName(f"service:{described}")
+                item.triggered.connect(lambda _=False, svc=described: start_knock(router, True, svc))
         menu.addSeparator()
         menu.addActions([actions.edit, actions.duplicate, actions.delete])
         menu.addSeparator()
-        menu.addActions([actions.copy_host, actions.script])
+        menu.addActions([actions.copy_host, actions.script, actions.set_sequence])
     else:
         menu.addActions([actions.add, actions.import_file])
     menu.exec(view.viewport().mapToGlobal(pos))
@@ -140,6 +169,6 @@ def build_menus(bar: QMenuBar, actions: Actions) -> None:
     routers.addSeparator()
     routers.addActions([a.add, a.edit, a.duplicate, a.delete])
     routers.addSeparator()
-    routers.addActions([a.copy_host, a.script])
+    routers.addActions([a.copy_host, a.script, a.set_sequence])
     routers.addSeparator()
     routers.addActions([a.find, a.import_file, a.export_file, a.settings])

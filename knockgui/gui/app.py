@@ -9,9 +9,10 @@ Start-up time matters here (``benchmarks/bench_gui.py``): what the first paint d
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -186,6 +187,26 @@ def _skip_pyside_source_scans() -> None:
             flags.setdefault(name, 0 if name.startswith("knockgui.gui") else -1)
 
 
+def _no_autolaunched_bus(env: MutableMapping[str, str] = os.environ) -> None:
+    """Without a desktop session bus, keep Qt's D-Bus library from starting one that outlives knockgui.
+
+    With no ``DBUS_SESSION_BUS_ADDRESS`` and no ``$XDG_RUNTIME_DIR/bus``, libdbus "autolaunches" a bus
+    (``dbus-launch --autolaunch``, for the tray's StatusNotifier check), and that dbus-daemon stays after
+    knockgui ends. ``disabled:`` tells libdbus there is no bus: no tray over D-Bus (the XEmbed tray and
+    the window still work) and the keyring says it needs a Secret Service, as it would anyway. Programs
+    knockgui starts do not inherit the value (``process.OWN_ONLY``).
+    """
+    if not sys.platform.startswith("linux") or env.get("DBUS_SESSION_BUS_ADDRESS"):
+        return
+    runtime = env.get("XDG_RUNTIME_DIR", "")
+    if runtime and os.path.exists(os.path.join(runtime, "bus")):
+        return  # the session's bus at its standard place: libdbus finds it there
+    from knockgui.core import process
+
+    env["DBUS_SESSION_BUS_ADDRESS"] = "disabled:"
+    process.OWN_ONLY["DBUS_SESSION_BUS_ADDRESS"] = "disabled:"
+
+
 def main(argv: list[str] | None = None) -> int:
     args_list = sys.argv[1:] if argv is None else list(argv)
     if "--self-test" in args_list:  # before any window (PACKAGING)
@@ -199,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
             return 130
     args = parse_args(args_list)
     _skip_pyside_source_scans()
+    _no_autolaunched_bus()
     from knockgui.gui import quick
 
     claimed = quick.claim(args)  # hand over to a running knockgui, or become it (TRAY)

@@ -53,7 +53,7 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from knockgui.core.model import Router, Service, new_id
+from knockgui.core.model import Router, Service, new_id, single
 from knockgui.core.secrets import MemorySecretStore, RouterSecret
 from knockgui.core.sequence import Protocol, Sequence, Step
 from knockgui.core.store import Inventory
@@ -345,8 +345,7 @@ def demo_entries(router: DemoRouter) -> list[tuple[Router, RouterSecret]]:
         name=DEMO_NAME,
         host=LOOPBACK,
         group="Demo",
-        service=Service.WEBFIG,
-        port=router.management_port,
+        services=single(Service.WEBFIG, router.management_port),
         timeout_s=5.0,
         notes="A simulated router inside knockgui: double-click it to knock, check and open its page.",
     )
@@ -369,7 +368,7 @@ def demo_entries(router: DemoRouter) -> list[tuple[Router, RouterSecret]]:
     for name, host, group, service, user in examples:
         note = "An example entry on a documentation address: it does not exist and is never reachable."
         entries.append(
-            (Router(name=name, host=host, group=group, service=service, user=user, notes=note), example_secret)
+            (Router(name=name, host=host, group=group, services=single(service), user=user, notes=note), example_secret)
         )
     return entries
 

@@ -116,7 +116,11 @@ class EditingMixin:
         try:
             return self.inventory.secret(router), ""
         except KnockguiError as exc:
-            return None, exc.message
+            try:  # an imported router without a sequence yet: its kept password and login still fill the dialog
+                kept = self.inventory.secrets.get(router.id)
+            except KnockguiError:
+                kept = None
+            return kept, exc.message
 
     def add_router(self) -> None:
         self._dialog(None, None)
@@ -168,7 +172,7 @@ class EditingMixin:
         if secret is None:
             self.report(router, error, StatusKind.FAILED)
             return
-        ScriptDialog.for_router(self._parent(), router, secret.sequence).exec()
+        ScriptDialog.for_router(self._parent(), router, secret.knock_sequence, self.settings.default_delay_ms).exec()
 
     def edit_settings(self) -> None:
         from knockgui.gui.settings_dialog import SettingsDialog
@@ -193,6 +197,16 @@ class EditingMixin:
         if message:
             self.statusBar().showMessage(message)
         self.refresh()
+
+    def set_sequence(self) -> None:
+        """Routers > Set sequence…: for the selection, a group, or every router without one."""
+        from knockgui.gui.set_sequence import SetSequenceDialog
+
+        dialog = SetSequenceDialog(self._parent(), self.inventory, self.selected_routers())
+        if not dialog.exec():
+            return
+        self.refresh()
+        self.statusBar().showMessage(dialog.result_message)
 
     def export_file(self) -> None:
         from knockgui.gui.import_export import export_routers

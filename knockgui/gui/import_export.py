@@ -1,6 +1,7 @@
-"""Import routers from a file (plain or passphrase-encrypted export) and export them, through the
-inventory's exchange module. An export with secrets names the routers it wrote without a sequence (no
-keyring entry) in its result message, and says so in a warning box too."""
+"""Import routers from a file (Winbox's Addresses.cdb or .wbx, CSV, PuTTY sessions, knockgui's own plain
+or encrypted export) through a preview, and export them through the inventory's exchange module. An
+export with secrets names the routers it wrote without a sequence (no keyring entry) in its result
+message, and says so in a warning box too."""
 
 from __future__ import annotations
 
@@ -11,33 +12,61 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox,
 from knockgui.core.errors import KnockguiError
 from knockgui.core.store import Inventory
 
+IMPORT_FILTER = (
+    "Router lists (*.cdb *.wbx *.csv *.reg *.json *.kgx);;Winbox (*.cdb *.wbx);;CSV (*.csv);;PuTTY sessions (*.reg);;"
+    "knockgui export (*.json *.kgx);;All files (*)"
+)
+
+
+def _choose_file(parent: QWidget) -> str:
+    """Winbox's own saved routers first, when Winbox keeps them on this computer; else a file dialog."""
+    from knockgui.core.importers import winbox
+
+    saved = winbox.find_saved()
+    if saved is not None:
+        answer = QMessageBox.question(
+            parent,
+            "knockgui: import",
+            f"Import the routers saved in Winbox ({saved})? No chooses another file.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Yes,
+        )
+        if answer == QMessageBox.StandardButton.Cancel:
+            return ""
+        if answer == QMessageBox.StandardButton.Yes:
+            return str(saved)
+    path, _filter = QFileDialog.getOpenFileName(parent, "knockgui: import routers", "", IMPORT_FILTER)
+    return path
+
 
 def import_routers(parent: QWidget, inventory: Inventory, path: str | None = None) -> str:
-    """Ask for a file (and its passphrase when it is encrypted), merge it; returns the status line."""
-    from knockgui.core import exchange
+    """Ask for a file (Winbox's own first), its master password or passphrase when it is locked, show the
+    preview (added, merged, skipped and why) and write it when accepted; returns the status line."""
+    from knockgui.core.importers import decode, needs_passphrase, read_data
+    from knockgui.core.importers.plan import apply
+    from knockgui.gui.import_preview import ImportPreview
 
     if path is None:
-        path, _filter = QFileDialog.getOpenFileName(
-            parent, "knockgui: import routers", "", "knockgui export (*.json);;All files (*)"
-        )
+        path = _choose_file(parent)
         if not path:
             return ""
     try:
-        data = Path(path).read_bytes()
+        source_format, data = read_data(Path(path))
         passphrase = None
-        if exchange.is_encrypted(data):
-            passphrase, ok = QInputDialog.getText(
-                parent, "knockgui: import", "This file is encrypted. Passphrase:", QLineEdit.EchoMode.Password
-            )
+        if needs_passphrase(source_format, data):
+            label = "Winbox master password:" if source_format == "winbox" else "This file is encrypted. Passphrase:"
+            passphrase, ok = QInputDialog.getText(parent, "knockgui: import", label, QLineEdit.EchoMode.Password)
             if not ok:
                 return ""
-        report = exchange.merge(inventory, exchange.read_import(data, passphrase))
-    except OSError as exc:
-        message = f"Could not read {path} ({exc.strerror or exc}); check the file name."
+        source = decode(Path(path), source_format, data, passphrase)
+        preview = ImportPreview(parent, inventory, source)
+        if not preview.exec():
+            return ""
+        applied = apply(inventory, preview.plan)
     except KnockguiError as exc:
         message = exc.message
     else:
-        return f"Imported {Path(path).name}: {report.message}"
+        return f"Imported {Path(path).name}: {applied.message}"
     QMessageBox.warning(parent, "knockgui: import failed", message)
     return message
 

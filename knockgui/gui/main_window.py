@@ -40,6 +40,8 @@ from knockgui.gui.qtints import (
     KEY_DOWN,
     KEY_ENTER,
     KEY_ESCAPE,
+    KEY_F10,
+    KEY_MENU,
     KEY_PAGE_DOWN,
     KEY_PAGE_UP,
     KEY_RETURN,
@@ -127,7 +129,7 @@ class MainWindow(EditingMixin, QMainWindow):
             self.view.setColumnWidth(column, width)
         self.view.doubleClicked.connect(lambda _index: self.connect_selected())
         set_enum_property(self.view, "contextMenuPolicy", "CustomContextMenu")
-        self.view.customContextMenuRequested.connect(lambda pos: context_menu(self, self.view, self.acts, pos))
+        self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.addAction(self.acts.delete)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         self.view.installEventFilter(self)
@@ -173,6 +175,7 @@ class MainWindow(EditingMixin, QMainWindow):
         a.settings.triggered.connect(self.edit_settings)
         a.import_file.triggered.connect(self.import_file)
         a.export_file.triggered.connect(self.export_file)
+        a.set_sequence.triggered.connect(self.set_sequence)
         self.runner.idle.connect(lambda: a.cancel.setEnabled(False))
 
         self.resize(900, 520)
@@ -235,6 +238,18 @@ class MainWindow(EditingMixin, QMainWindow):
         self.proxy.set_group(self.group.currentData())
         self._select(None)
 
+    def _context_menu(self, pos: Any) -> None:
+        index = self.view.indexAt(pos)
+        router = self.proxy.router(index.row()) if index.isValid() else None
+        context_menu(self, self.view, self.acts, pos, router, self.start_knock)
+
+    def _keyboard_context_menu(self) -> None:
+        index = self.view.currentIndex()
+        if index.isValid():
+            self._context_menu(self.view.visualRect(index).center())
+        else:
+            self._context_menu(self.view.viewport().rect().center())
+
     def selected_router(self) -> Router | None:
         index = self.view.selectionModel().currentIndex()
         if not index.isValid() or not self.view.selectionModel().isSelected(index):
@@ -295,6 +310,9 @@ class MainWindow(EditingMixin, QMainWindow):
             if event.key() in (KEY_RETURN, KEY_ENTER) and not event.modifiers():
                 self.connect_selected()
                 return True
+            if event.key() == KEY_MENU or (event.key() == KEY_F10 and _only_shift(event)):
+                self._keyboard_context_menu()  # the menu key / Shift+F10: the menu of the current row
+                return True
         return super().eventFilter(watched, event)
 
     def _move_selection(self, key: int) -> None:
@@ -327,7 +345,7 @@ class MainWindow(EditingMixin, QMainWindow):
         for target in targets:
             self.start_knock(target, launch=launch)
 
-    def start_knock(self, router: Router, launch: bool = True) -> bool:
+    def start_knock(self, router: Router, launch: bool = True, service: str | None = None) -> bool:
         if self.runner.is_running(router.id):
             self.statusBar().showMessage(f"{router.name}: a knock is already running (Esc cancels it)")
             return False
@@ -342,7 +360,14 @@ class MainWindow(EditingMixin, QMainWindow):
 
         def job(on_progress: Any, cancel: threading.Event) -> Any:
             return connect(
-                inventory, router, settings, launch=launch, on_progress=on_progress, cancel=cancel, on_reknock=reknocked
+                inventory,
+                router,
+                settings,
+                service=service,
+                launch=launch,
+                on_progress=on_progress,
+                cancel=cancel,
+                on_reknock=reknocked,
             )
 
         self.runner.start(router.id, job)
@@ -440,3 +465,9 @@ class MainWindow(EditingMixin, QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
         super().closeEvent(event)
+
+
+def _only_shift(event: QKeyEvent) -> bool:
+    from PySide6.QtCore import Qt  # at a key press, long after the first paint (see knockgui.gui.qtints)
+
+    return event.modifiers() == Qt.KeyboardModifier.ShiftModifier

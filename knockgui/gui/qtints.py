@@ -34,6 +34,8 @@ KEY_UP = 0x01000013
 KEY_DOWN = 0x01000015
 KEY_PAGE_UP = 0x01000016
 KEY_PAGE_DOWN = 0x01000017
+KEY_F10 = 0x01000039
+KEY_MENU = 0x01000055
 
 
 def set_enum_property(obj: QObject, name: str, value: str) -> None:

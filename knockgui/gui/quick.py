@@ -138,10 +138,10 @@ class QuickAccess:
                 refresh()
         return list(inventory.routers)
 
-    def start(self, router: Router, launch: bool) -> bool:
+    def start(self, router: Router, launch: bool, service: str = "") -> bool:
         if self.tray is not None:
-            return self.tray.start(router, launch)
-        started: bool = self.window.start_knock(router, launch)
+            return self.tray.start(router, launch, service or None)
+        started: bool = self.window.start_knock(router, launch, service or None)
         return started
 
     def show_window(self) -> None:

@@ -49,6 +49,9 @@ def connect_result_status(result: Any, timeout_s: float | None = None) -> tuple[
     """Text, kind and detail for a ConnectResult: the knock's text, and what was started (the detail)."""
     knock = getattr(result, "knock", None)
     text, kind = knock_result_status(knock, timeout_s) if knock is not None else ("", StatusKind.OK)
+    until = getattr(result, "open_until", None)
+    if kind is StatusKind.OK and until is not None:
+        text = ("still open" if getattr(knock, "steps_sent", 1) == 0 else text) + f", open until {until.clock()}"
     launched = getattr(result, "launched", None)
     pid = getattr(result, "pid", None)
     if kind is StatusKind.OK and launched is not None and pid is not None:

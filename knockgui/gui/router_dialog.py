@@ -35,8 +35,10 @@ from knockgui.core.sequence import MAX_DELAY_MS, Sequence
 from knockgui.gui.result_text import knock_result_status, progress_text
 from knockgui.gui.router_model import StatusKind
 from knockgui.gui.sequence_editor import SequenceEditor
+from knockgui.gui.services_editor import ServicesEditor
 from knockgui.gui.worker import TaskRunner
 
+IMPORTED_COMMAND = "This command came from an imported file and has never run: check it. Saving the router confirms it."
 PASSWORD_NOTE = (
     "Passing the password to Winbox puts it on Winbox's command line, where other users of this "
     "computer can see it in the process list. Leave this off unless you accept that."
@@ -96,14 +98,9 @@ class RouterDialog(QDialog):
         self.group.setEditable(True)
         self.group.addItems(["", *(groups or [])])
         self.group.setCurrentText(r.group)
-        self.service = QComboBox()
-        for service in Service:
-            self.service.addItem(service.value, service)
-        self.service.setCurrentIndex(list(Service).index(r.service))
-        self.port = QSpinBox()
-        self.port.setRange(0, 65535)
-        self.port.setSpecialValueText("default")
-        self.port.setValue(r.port or 0)
+        self.services = ServicesEditor(r.services)
+        # The selected service's fields (the default service's when the editor opens).
+        self.service, self.port, self.command = self.services.kind, self.services.port, self.services.command
         self.user = QLineEdit(r.user)
         self.password = QLineEdit(secret.password or "" if secret else "")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -129,12 +126,24 @@ class RouterDialog(QDialog):
         self.keep_open.setSpecialValueText("off")
         self.keep_open.setSuffix(" s")
         self.keep_open.setValue(r.keep_open_s or 0)
-        self.command = QLineEdit(r.command)
-        self.command.setPlaceholderText("for the custom service: myclient {host} {port} {user}")
+        self.final_timeout = QSpinBox()
+        self.final_timeout.setRange(validate.MIN_FINAL_TIMEOUT_S, validate.MAX_FINAL_TIMEOUT_S)
+        self.final_timeout.setSuffix(" s")
+        self.final_timeout.setToolTip(
+            "How long the router keeps a knocked address on its final address list (the seed's 3h = 10800 s)"
+        )
+        self.final_timeout.setValue(r.final_timeout_s)
+        self.by_name = QCheckBox("Give clients the host name instead of the address that was knocked")
+        self.by_name.setChecked(r.connect_by_name)
+        self.imported_note = QLabel(IMPORTED_COMMAND)  # a custom command from an imported file, not yet run
+        self.imported_note.setWordWrap(True)
+        self.imported_note.setStyleSheet("color: #8a5a00;")
+        self.imported_note.setVisible(r.command_unconfirmed and any(spec.command for spec in r.services))
         self.notes = QPlainTextEdit(r.notes)
         self.notes.setMaximumHeight(60)
         self.sequence = SequenceEditor(self, generator())
-        if secret is not None:
+        self._login = secret.login if secret is not None else None  # kept by an import, with the password
+        if secret is not None and secret.sequence is not None:
             self.sequence.set_sequence(secret.sequence)
 
         self.reasons: dict[str, QLabel] = {k: reason_label() for k in ("name", "host", "port", "other", "sequence")}
@@ -142,13 +151,8 @@ class RouterDialog(QDialog):
         form.addRow("&Name", self._with_reason(self.name, "name"))
         form.addRow("&Host", self._with_reason(self.host, "host"))
         form.addRow("&Group", self.group)
-        service_row = QHBoxLayout()
-        service_row.addWidget(self.service)
-        service_row.addWidget(QLabel("port"))
-        service_row.addWidget(self.port)
-        service_row.addStretch(1)
-        self.port.setMinimumWidth(110)
-        form.addRow("&Service", self._with_reason(service_row, "port"))
+        form.addRow("&Services", self._with_reason(self.services, "port"))
+        form.addRow("", self.imported_note)
         form.addRow("&User", self.user)
         form.addRow("Pass&word", self.password)
         form.addRow("", self.pass_password)
@@ -156,7 +160,8 @@ class RouterDialog(QDialog):
         form.addRow("&Delay between steps", self.delay)
         form.addRow("Check &timeout", self.timeout)
         form.addRow("&Keep open (re-knock every)", self.keep_open)
-        form.addRow("&Command", self.command)
+        form.addRow("Open for (final timeout)", self.final_timeout)
+        form.addRow("", self.by_name)
         form.addRow("N&otes", self.notes)
         form.addRow("", self.reasons["other"])
         sequence_box = QVBoxLayout()
@@ -168,6 +173,12 @@ class RouterDialog(QDialog):
             sequence_box.addWidget(note)
         sequence_box.addWidget(self.sequence)
         sequence_box.addWidget(self.reasons["sequence"])
+        self.sequence_warning = QLabel()
+        self.sequence_warning.setObjectName("sequenceWarning")
+        self.sequence_warning.setWordWrap(True)
+        self.sequence_warning.setStyleSheet("color: #8a5a00;")
+        self.sequence_warning.setVisible(False)
+        sequence_box.addWidget(self.sequence_warning)
 
         self.test_button = QPushButton("&Test knock")
         self.test_button.setToolTip("Knock and check the management port, without launching anything")
@@ -192,12 +203,13 @@ class RouterDialog(QDialog):
         layout.addLayout(sequence_box)
         layout.addLayout(bottom)
 
-        for line in (self.name, self.host, self.user, self.command, self.password):
+        for line in (self.name, self.host, self.user, self.password):
             line.textChanged.connect(self.revalidate)
         self.group.currentTextChanged.connect(self.revalidate)
-        self.service.currentIndexChanged.connect(self.revalidate)
-        for spin in (self.port, self.delay, self.keep_open):
+        self.services.changed.connect(self.revalidate)
+        for spin in (self.delay, self.keep_open, self.final_timeout):
             spin.valueChanged.connect(self.revalidate)
+        self.by_name.toggled.connect(self.revalidate)
         self.timeout.valueChanged.connect(self.revalidate)
         self.pass_password.toggled.connect(self.revalidate)
         self.notes.textChanged.connect(self.revalidate)
@@ -221,21 +233,21 @@ class RouterDialog(QDialog):
     def _router(self) -> Router:
         """The router as typed (not validated)."""
         base = self._original or Router(name="", host="")
-        service = Service(self.service.currentData())
         return dataclasses.replace(
             base,
             name=self.name.text().strip(),
             host=self.host.text().strip(),
             group=self.group.currentText().strip(),
-            service=service,
-            port=self.port.value() or None,
+            services=self.services.services(),
             user=self.user.text().strip(),
             notes=self.notes.toPlainText(),
             delay_ms=None if self.delay.value() < 0 else self.delay.value(),
             timeout_s=self.timeout.value() or None,
-            command=self.command.text().strip(),
             pass_password=self.pass_password.isChecked(),
             keep_open_s=self.keep_open.value() or None,
+            final_timeout_s=self.final_timeout.value(),
+            connect_by_name=self.by_name.isChecked(),
+            command_unconfirmed=False,  # the command was shown in this dialog (and marked if imported): saving confirms it
         )
 
     def problems(self) -> dict[str, str]:
@@ -256,8 +268,6 @@ class RouterDialog(QDialog):
             found["name"] = f'A router named "{router.name}" already exists; choose another name.'
         if "other" in found and found["other"] in (found.get("name"), found.get("host")):
             del found["other"]
-        if router.keep_open_s is not None and router.keep_open_s < validate.MIN_KEEP_OPEN_S:
-            found["other"] = f"Keep open must be off or at least {validate.MIN_KEEP_OPEN_S} s."
         if router.pass_password and not self.password.text():
             found["other"] = "Enter the password to give to Winbox, or untick the option."
         sequence_needed = not (self._original is not None and self._secret_error)
@@ -275,9 +285,22 @@ class RouterDialog(QDialog):
         self.save_button.setEnabled(not found)
         self.save_button.setToolTip(next(iter(found.values()), ""))
         self.test_button.setEnabled(self.runner.is_running(self._test_key) or not ({"host", "sequence"} & set(found)))
-        self.password_note.setVisible(self._router().service is Service.WINBOX)
-        self.pass_password.setVisible(self._router().service is Service.WINBOX)
+        has_winbox = any(spec.kind is Service.WINBOX for spec in self._router().services)
+        self.password_note.setVisible(has_winbox)
+        self.pass_password.setVisible(has_winbox)
         self.script_button.setEnabled("sequence" not in found and self.sequence.table.rowCount() > 0)
+        warnings = self.sequence_warnings() if self.script_button.isEnabled() else []
+        self.sequence_warning.setText("\n".join(warnings))
+        self.sequence_warning.setVisible(bool(warnings))
+
+    def sequence_warnings(self) -> list[str]:
+        """Waits that the RouterOS script's stage timeout (15 s) would not wait for: such a sequence never opens."""
+        from knockgui.core.routeros import delay_warnings
+
+        try:
+            return delay_warnings(self._router(), self.sequence.sequence(max(self.delay.value(), 0)))
+        except (KnockguiError, ValueError):
+            return []
 
     # --- results -----------------------------------------------------------------------------
     def result_router(self) -> Router:
@@ -288,7 +311,7 @@ class RouterDialog(QDialog):
         if self.sequence.table.rowCount() == 0:
             return None
         delay = max(self.delay.value(), 0)
-        return RouterSecret(self.sequence.sequence(delay), self.password.text() or None)
+        return RouterSecret(self.sequence.sequence(delay), self.password.text() or None, self._login)
 
     def accept(self) -> None:
         if self.problems():
@@ -315,7 +338,7 @@ class RouterDialog(QDialog):
             return knock(
                 router.host,
                 sequence,
-                check_port=router.service_port,
+                check_port=router.services[self.services.current_row()].effective_port,
                 timeout=timeout,
                 on_progress=on_progress,
                 cancel=cancel,

@@ -64,6 +64,7 @@ class RowStatus:
     headline: str = ""  # the part shown before the time: "open in 38 ms"
 
 
+NO_SEQUENCE = "no knock sequence yet (imported): Routers > Set sequence…"
 _COLOURS = {
     StatusKind.OK: QColor(0x1B, 0x7F, 0x3B),
     StatusKind.FAILED: QColor(0xB0, 0x1E, 0x1E),
@@ -88,8 +89,9 @@ def clock(at: float) -> str:
 
 
 def service_text(router: Router) -> str:
-    port = router.service_port
-    return f"{router.service.value} {port}"
+    """The default service and how many others: ``winbox 8291 +1``."""
+    more = len(router.services) - 1
+    return f"{router.service.value} {router.service_port}" + (f" +{more}" if more else "")
 
 
 class RouterTableModel(QAbstractTableModel):
@@ -206,7 +208,7 @@ class RouterTableModel(QAbstractTableModel):
                 return service_text(router)
             status = self._status.get(router.id)
             if status is None:
-                return ""
+                return NO_SEQUENCE if router.needs_sequence else ""
             if status.kind is StatusKind.BUSY:
                 return status.text
             if role == TOOLTIP_ROLE:
@@ -217,6 +219,8 @@ class RouterTableModel(QAbstractTableModel):
             status = self._status.get(router.id)
             if status and status.kind in _COLOURS:
                 return QBrush(_COLOURS[status.kind])
+            if status is None and router.needs_sequence:
+                return QBrush(_COLOURS[StatusKind.FAILED])
         if role == ROUTER_ROLE:
             return router
         return None

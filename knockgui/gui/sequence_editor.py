@@ -31,6 +31,7 @@ from knockgui.core.sequence import (
     ICMP_OVERHEAD,
     MAX_DELAY_MS,
     MAX_STEPS,
+    UNDECODABLE,
     Protocol,
     Sequence,
     Step,
@@ -48,7 +49,10 @@ def parse_payload(text: str) -> bytes:
         if not digits or len(digits) % 2 or any(c not in string.hexdigits for c in digits):
             raise ValueError("a hex payload is 0x followed by an even number of hex digits")
         return bytes.fromhex(digits)
-    return text.encode("utf-8")
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # never repeat the secret's bytes in a message
+        raise ValueError(UNDECODABLE) from None
 
 
 def payload_text(payload: bytes) -> str:

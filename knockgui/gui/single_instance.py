@@ -2,8 +2,12 @@
 
 The first instance holds an OS lock on a file in the config folder (flock/msvcrt: the OS drops it
 when the process dies, so a crash leaves no stale lock) and listens on a local socket whose name is
-derived from the user and the config folder (``QLocalServer``, owner-only on Unix). Because only the
-lock holder listens, a socket file left behind by a crash is stale by definition and is removed first.
+derived from the user and the config folder (``QLocalServer``, owner-only on Unix). On Unix the socket
+lives in a folder only this user can reach (``knockgui.core.rundir``: ``$XDG_RUNTIME_DIR/knockgui`` or
+a checked 0700 folder in /tmp), so another local user cannot take the name first; a client also checks
+that the server's process is its own user (``SO_PEERCRED``) before it sends anything, and the server
+checks its clients the same way. Because only the lock holder listens, a socket file left behind by a
+crash is stale by definition and is removed first.
 
 A later start connects and sends ONE request, a JSON object on one line::
 
@@ -15,7 +19,8 @@ A later start connects and sends ONE request, a JSON object on one line::
 and gets one reply line: ``{"v": 1, "ok": true|false, "message": "one sentence"}``. The running instance
 replies once it has accepted the request (the knock itself runs on in that instance), or refuses it
 with a sentence (an unknown router, a bad link). The handing-over process prints a refusal on stderr and
-exits non-zero. No secret ever crosses the socket: only router names and links.
+exits non-zero. No secret ever crosses the socket: only router names and links. A reply's message is
+shown only after control characters are replaced and its length is capped (it is printed to a terminal).
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ if TYPE_CHECKING:
 PROTOCOL = 1
 ACTIONS = ("show", "knock", "connect", "link")
 MAX_LINE = 4096
+MAX_MESSAGE = 400
 LOCK_NAME = ".knockgui-instance.lock"
 
 
@@ -92,10 +98,41 @@ class Reply:
         try:
             data = json.loads(line.decode("utf-8"))
             if isinstance(data, dict) and isinstance(data.get("ok"), bool) and isinstance(data.get("message"), str):
-                return Reply(data["ok"], data["message"])
+                return Reply(data["ok"], _printable(data["message"]))
         except (UnicodeDecodeError, ValueError, RecursionError):
             pass
         return Reply(False, "The running knockgui sent an answer that could not be read; restart it.")
+
+
+def _printable(message: str) -> str:
+    """``message`` safe to print on a terminal: control and other unprintable characters become '?', capped."""
+    text = "".join(ch if ch.isprintable() else "?" for ch in message[: MAX_MESSAGE + 1])
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
+def _peer_refusal(socket: QLocalSocket) -> str:
+    """Why the process at the other end of ``socket`` must not be talked to ("" when it is this user's)."""
+    if sys.platform == "win32":
+        return ""
+    from knockgui.core.rundir import peer_uid
+
+    uid = peer_uid(int(socket.socketDescriptor()))
+    if uid is None or uid == os.getuid():
+        return ""
+    return f"user id {uid}"
+
+
+def socket_name(config_dir: Path, user: str | None = None) -> str:
+    """What ``QLocalServer`` listens on: a path in this user's private folder on Unix, a pipe name on Windows.
+
+    PermissionProblem (a sentence) when no private folder can be made safely.
+    """
+    name = server_name(config_dir, user)
+    if sys.platform == "win32":
+        return name
+    from knockgui.core.rundir import private_dir
+
+    return str(private_dir() / name)
 
 
 def server_name(config_dir: Path, user: str | None = None) -> str:
@@ -121,6 +158,14 @@ def send_request(name: str, request: Request, timeout: float = 5.0) -> Reply | N
     socket.connectToServer(name)
     if not socket.waitForConnected(int(min(timeout, 2.0) * 1000)):
         return None
+    stranger = _peer_refusal(socket)
+    if stranger:
+        socket.abort()
+        return Reply(
+            False,
+            f"The knockgui socket {name} is held by another user's program ({stranger}), so nothing was sent; "
+            "close that program or ask an administrator.",
+        )
     socket.write(request.to_line())
     socket.waitForBytesWritten(int(timeout * 1000))
     deadline = time.monotonic() + timeout
@@ -172,6 +217,10 @@ class InstanceServer(QObject):
             socket = self.server.nextPendingConnection()
             if socket is None:
                 return
+            if _peer_refusal(socket):  # another user's process: no word to it
+                socket.abort()
+                socket.deleteLater()
+                continue
             _Conversation(socket, self.handler, self)
 
 
@@ -273,7 +322,7 @@ class SingleInstance:
     def name(self) -> str:
         """The local socket name (computed when first needed: the first start only locks before its window)."""
         if self._name is None:
-            self._name = server_name(self.config_dir, self._user)
+            self._name = socket_name(self.config_dir, self._user)
         return self._name
 
     def acquire(self) -> bool:
@@ -300,7 +349,11 @@ class SingleInstance:
         while True:
             if self.acquire():
                 return None
-            reply = send_request(self.name, request)
+            try:
+                name = self.name
+            except KnockguiError as exc:
+                return Reply(False, exc.message)
+            reply = send_request(name, request)
             if reply is not None:
                 return reply
             if time.monotonic() > deadline:
@@ -309,9 +362,16 @@ class SingleInstance:
 
     def serve(self, handler: Handler, parent: QObject | None = None) -> InstanceServer:
         """Listen for later starts (call once ``claim()`` returned None)."""
-        server = InstanceServer(self.name, handler, parent)
-        if not server.listen() and sys.stderr is not None:  # None in a windowed Windows build
-            print(f"knockgui: later starts cannot reach this window ({server.server.errorString()}).", file=sys.stderr)
+        problem = ""
+        try:
+            name = self.name
+        except KnockguiError as exc:
+            name, problem = "", exc.message
+        server = InstanceServer(name, handler, parent)
+        if name and not server.listen():
+            problem = f"Later starts cannot reach this window ({server.server.errorString()})."
+        if problem and sys.stderr is not None:  # None in a windowed Windows build
+            print(f"knockgui: {problem}", file=sys.stderr)
         self.server = server
         return server
 
@@ -330,7 +390,7 @@ def _shown_name(name: str) -> str:
 
 def make_handler(
     routers: Callable[[], list[Router]],
-    start: Callable[[Router, bool], object],
+    start: Callable[[Router, bool, str], object],
     show: Callable[[], None],
 ) -> Handler:
     """The running instance's answer to each request: find the router, start its knock, reply at once.
@@ -349,7 +409,7 @@ def make_handler(
                 from knockgui.core.links import parse_link, resolve_link
 
                 target = resolve_link(parse_link(request.link), routers())
-                router, launch = target.router, target.launch
+                router, launch, service = target.router, target.launch, target.service
             else:
                 wanted = request.name.casefold()
                 found = next((r for r in routers() if r.name.casefold() == wanted), None)
@@ -359,10 +419,10 @@ def make_handler(
                         f"No router named '{_shown_name(request.name)}' is in the inventory; "
                         "check the name with knockgui-cli list.",
                     )
-                router, launch = found, request.action == "connect"
+                router, launch, service = found, request.action == "connect", ""
         except KnockguiError as exc:
             return Reply(False, exc.message)
-        start(router, launch)
+        start(router, launch, service)
         what = "Knocking on" if not launch else "Knocking on and connecting to"
         return Reply(True, f"{what} {router.name} in the running knockgui.")
 

@@ -39,9 +39,11 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 from knockgui import APP_NAME
-from knockgui.core.model import Router
+from knockgui.core.errors import KnockguiError
+from knockgui.core.model import SERVICE_LABELS, Router
+from knockgui.core.readfile import read_regular
 from knockgui.gui.application import KnockguiApplication
-from knockgui.gui.tray_menu import SERVICE_LABELS, TrayMenu, first_menu_action
+from knockgui.gui.tray_menu import TrayMenu, first_menu_action
 from knockgui.gui.tray_presence import NO_TRAY_MESSAGE, install_no_tray_notice, status_notifier_host, tray_available
 
 if TYPE_CHECKING:
@@ -68,7 +70,7 @@ class KnockWindow(Protocol):
     settings: Any
     runner: Any
 
-    def start_knock(self, router: Router, launch: bool = True) -> bool: ...
+    def start_knock(self, router: Router, launch: bool = True, service: str | None = None) -> bool: ...
 
 
 # --- texts -------------------------------------------------------------------------------------------
@@ -88,7 +90,8 @@ def notification_text(router: Router, result: object) -> tuple[str, bool]:
     """
     knock = getattr(result, "knock", result)
     check = getattr(knock, "check", None)
-    service = SERVICE_LABELS.get(router.service, "service")
+    plan_kind = getattr(getattr(result, "service", None), "kind", router.service)
+    service = SERVICE_LABELS.get(plan_kind, "service")
     launched = getattr(result, "launched", None)
     ok = bool(getattr(result, "was_successful", lambda: False)())
     if ok and check is not None and _state_name(check) == "OPEN":
@@ -99,6 +102,9 @@ def notification_text(router: Router, result: object) -> tuple[str, bool]:
             if label.startswith("The "):  # "The browser" starts error sentences; here it is mid-sentence
                 label = "t" + label[1:]
             text += f", launching {label}"
+        until = getattr(result, "open_until", None)
+        if until is not None:
+            text += f"; open until {until.clock()}"
         return f"{router.name}: {text}", True
     if ok:
         steps = getattr(knock, "steps_sent", 0)
@@ -117,10 +123,10 @@ class RecentRouters:
         self.ids: list[str] = []
         if self.path is not None:
             try:
-                data = json.loads(self.path.read_text(encoding="utf-8"))
+                data = json.loads(read_regular(self.path, 1024 * 1024).decode("utf-8"))
                 if isinstance(data, list):
                     self.ids = [i for i in data if isinstance(i, str)][: self.limit]
-            except (OSError, ValueError, RecursionError):
+            except (OSError, KnockguiError, ValueError, RecursionError):
                 self.ids = []
 
     def note(self, router_id: str) -> None:
@@ -293,17 +299,17 @@ class Tray(QObject):
         self.menus.rebuild()
 
     # --- knocking ------------------------------------------------------------------------------
-    def knock(self, router_id: str, launch: bool = True) -> bool:
+    def knock(self, router_id: str, launch: bool = True, service: str | None = None) -> bool:
         """Knock (and connect) through the window's own path; the result comes back as a notification."""
         router = next((r for r in self.routers() if r.id == router_id), None)
         if router is None:
             self._set_state(TrayState.FAILED, "That router is no longer in the inventory.")
             return False
-        return self.start(router, launch)
+        return self.start(router, launch, service)
 
-    def start(self, router: Router, launch: bool = True) -> bool:
+    def start(self, router: Router, launch: bool = True, service: str | None = None) -> bool:
         self.recent.note(router.id)
-        started = self.knocker.start_knock(router, launch)
+        started = self.knocker.start_knock(router, launch, service)
         if started:
             self._notify.add(router.id)
             self._set_state(TrayState.BUSY, f"knocking on {router.name}…")

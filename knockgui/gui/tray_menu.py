@@ -28,17 +28,10 @@ from typing import Any
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
-from knockgui.core.model import Router, Service
+from knockgui.core.model import SERVICE_LABELS, Router
 
 UNGROUPED_AT_TOP = 10  # more routers without a group than this go into an "Other routers" submenu
 OTHER_ROUTERS = "Other routers"
-SERVICE_LABELS = {
-    Service.WINBOX: "Winbox",
-    Service.SSH: "SSH",
-    Service.TELNET: "telnet",
-    Service.WEBFIG: "WebFig",
-    Service.CUSTOM: "service",
-}
 
 
 def _by_name(routers: list[Router]) -> list[Router]:
@@ -79,7 +72,7 @@ class TrayMenu:
         routers: Callable[[], list[Router]],
         recent: Callable[[list[Router]], list[Router]],
         runner: Any,
-        knock: Callable[[str, bool], object],
+        knock: Callable[[str, bool, str | None], object],
         show_window: Callable[[], None],
         quit: Callable[[], None],
     ) -> None:
@@ -96,7 +89,7 @@ class TrayMenu:
 
     def current_key(self, routers: list[Router]) -> tuple[object, ...]:
         """Everything the menu shows, except which knocks run (updated in place)."""
-        shown = tuple((r.id, r.name, r.group, r.host, r.service, r.service_port) for r in routers)
+        shown = tuple((r.id, r.name, r.group, r.host, r.services) for r in routers)
         return shown, tuple(r.id for r in self.recent(routers))
 
     def refresh(self) -> bool:
@@ -166,18 +159,30 @@ class TrayMenu:
         """The router's submenu in ``parent``: Knock && connect (default) and Knock only."""
         sub = parent.addMenu(router.name.replace("&", "&&"))
         sub.setObjectName(f"router:{router.id}")
-        sub.setToolTip(f"{router.host} ({SERVICE_LABELS.get(router.service, 'service')} port {router.service_port})")
+        sub.setToolTip(f"{router.host} ({SERVICE_LABELS[router.service]} port {router.service_port})")
         enabled = not self.runner.is_running(router.id)  # entries built later start in the current state too
         connect = QAction("Knock && connect", sub)
         connect.setObjectName("connect")
-        connect.triggered.connect(lambda _=False, rid=router.id: self.knock(rid, True))
+        connect.triggered.connect(lambda _=False, rid=router.id: self.knock(rid, True, None))
         only = QAction("Knock only", sub)
         only.setObjectName("knock_only")
-        only.triggered.connect(lambda _=False, rid=router.id: self.knock(rid, False))
-        for action in (connect, only):
+        only.triggered.connect(lambda _=False, rid=router.id: self.knock(rid, False, None))
+        actions = [connect, only]
+        for action in actions:
             action.setEnabled(enabled)
             sub.addAction(action)
-        self.knock_actions.setdefault(router.id, []).extend((connect, only))
+        if len(router.services) > 1:
+            with_menu = sub.addMenu("Connect with")
+            with_menu.setObjectName("connect_with")
+            for spec in router.services:
+                item = QAction(f"{spec.label} (port {spec.effective_port})".replace("&", "&&"), with_menu)
+                described = spec.describe()
+                item.setObjectName(f"service:{described}")
+                item.setEnabled(enabled)
+                item.triggered.connect(lambda _=False, rid=router.id, svc=described: self.knock(rid, True, svc))
+                with_menu.addAction(item)
+                actions.append(item)
+        self.knock_actions.setdefault(router.id, []).extend(actions)
         sub.setDefaultAction(connect)
         return sub
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QHeaderView, QWidget
 
 from knockgui.core.atomic import atomic_write
 from knockgui.core.errors import KnockguiError
+from knockgui.core.readfile import read_regular
 
 FILE_NAME = "window.json"
 MIN_WIDTH, MAX_WIDTH = 20, 4000
@@ -30,8 +31,8 @@ log = logging.getLogger(__name__)
 
 def _read(config_dir: Path) -> dict[str, Any]:
     try:
-        data = json.loads((config_dir / FILE_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):  # ValueError includes UnicodeDecodeError
+        data = json.loads(read_regular(config_dir / FILE_NAME, 1024 * 1024).decode("utf-8"))
+    except (OSError, KnockguiError, ValueError, RecursionError):  # ValueError includes UnicodeDecodeError
         return {}
     return data if isinstance(data, dict) else {}
 

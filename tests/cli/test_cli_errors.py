@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.testbed import reset_sigint
+
 CLI = [sys.executable, "-m", "knockgui.cli"]
 
 
@@ -45,6 +47,11 @@ def test_a_reader_that_stops_early_ends_the_cli_quietly() -> None:
     assert (proc.returncode, proc.stderr) == (141, "")
 
 
+def _terminal_child() -> None:
+    reset_sigint()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)  # its controlling terminal: ^C is SIGINT
+
+
 def _at_prompt(args: list[str], keys: bytes, prompt: bytes) -> tuple[int, str]:
     """Run the CLI on a pseudo-terminal, type ``keys`` once ``prompt`` shows; its exit code and output."""
     master, slave = pty.openpty()
@@ -54,7 +61,7 @@ def _at_prompt(args: list[str], keys: bytes, prompt: bytes) -> tuple[int, str]:
         stdout=slave,
         stderr=slave,
         start_new_session=True,
-        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),  # its controlling terminal: ^C is SIGINT
+        preexec_fn=_terminal_child,
     )
     os.close(slave)
     seen = b""

@@ -22,6 +22,7 @@ from knockgui.core.model import Router
 from knockgui.core.secrets import MemorySecretStore, RouterSecret
 from knockgui.core.sequence import parse_sequence
 from knockgui.core.store import Inventory
+from tests.testbed import reset_sigint
 from tests.testbed.interrupt import Interrupted, cancelled_or_done, env_without, folder_state, interrupt_at
 
 ENTRY = str(Path(sys.executable).parent / "knockgui-cli")
@@ -117,7 +118,9 @@ def test_imported_as_a_library_knockgui_leaves_sigint_alone() -> None:
         "except KeyboardInterrupt:\n"
         "    print('KeyboardInterrupt')\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, preexec_fn=reset_sigint
+    )
     assert proc.stdout.splitlines()[-2:] == ["True", "KeyboardInterrupt"], proc.stderr
 
 
@@ -156,5 +159,7 @@ def test_interruptible_raises_inside_and_ends_quietly_again_after(tmp_path: Path
         "signal.raise_signal(signal.SIGINT)\n"
         "print('not reached')\n"
     )
-    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, preexec_fn=reset_sigint
+    )
     assert (proc.returncode, proc.stdout, proc.stderr) == (130, "cleaned up\n", "knockgui-cli: Cancelled.\n")

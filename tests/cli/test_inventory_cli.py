@@ -142,7 +142,7 @@ def test_export_import_with_passphrase_file(
     code, out, err = run(capsys, "--config-dir", b, "import", str(out_file), "--passphrase-file", str(pw))
     assert code == 0 and "2 added" in out
     code, out, err = run(capsys, "--config-dir", b, "import", str(out_file), "--passphrase-file", str(pw))
-    assert "0 added, 0 updated, 2 skipped" in out
+    assert "0 added, 0 merged, 2 skipped" in out and "unchanged" in out
     plain = tmp_path / "plain.json"
     assert run(capsys, "--config-dir", a, "export", str(plain))[0] == 0
     assert b"23456" not in plain.read_bytes() and b"Office" in plain.read_bytes()

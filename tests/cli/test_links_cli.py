@@ -12,6 +12,7 @@ from knockgui.core.model import Router
 from knockgui.core.secrets import MemorySecretStore, RouterSecret
 from knockgui.core.sequence import parse_sequence
 from knockgui.core.store import Inventory
+from tests.testbed.routers import make_router
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -23,7 +24,7 @@ def inventory(config_dir: Path) -> Inventory:
     inv = Inventory.open(config_dir, MemorySecretStore())
     secret = RouterSecret(parse_sequence("1337:tcp,17954:udp"))
     inv.add(Router(name="MikroTik-Office", host="10.0.0.1"), secret)
-    inv.add(Router(name="Branch SSH", host="branch.example.net", port=2222), secret)
+    inv.add(make_router(name="Branch SSH", host="branch.example.net", port=2222), secret)
     return inv
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.testbed import reset_sigint
+
 CHILD = r"""
 import os, signal, sys, tempfile
 from pathlib import Path
@@ -39,7 +41,11 @@ print("not interrupted")
 def test_a_signal_during_the_write_acts_after_it(tmp_path: Path, signum: int, code: int) -> None:
     (tmp_path / "settings.json").write_bytes(b'{"old": true}\n')
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD, str(tmp_path), str(int(signum))], capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", CHILD, str(tmp_path), str(int(signum))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=reset_sigint,
     )
     assert proc.returncode == code, proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["settings.json"]  # no .settings.json.*.tmp

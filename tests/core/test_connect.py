@@ -21,6 +21,7 @@ from knockgui.core.settings import Settings
 from knockgui.core.store import Inventory
 from knockgui.gui.demo import DemoRouter
 from tests.testbed.netns import wait_for
+from tests.testbed.routers import make_router
 
 
 def _result() -> KnockResult:
@@ -92,7 +93,7 @@ def test_a_client_that_fails_to_start_after_the_knock_keeps_the_knock_in_one_sen
     with DemoRouter() as demo:
         inventory = Inventory.open(tmp_path / "config", MemorySecretStore())
         router = inventory.add(
-            Router(name="demo", host="127.0.0.1", service=Service.WINBOX, port=demo.management_port, timeout_s=10),
+            make_router(name="demo", host="127.0.0.1", service=Service.WINBOX, port=demo.management_port, timeout_s=10),
             RouterSecret(demo.sequence),
         )
         with pytest.raises(LaunchAfterKnockError) as caught:

@@ -17,6 +17,7 @@ from knockgui.core.model import Router, Service
 from knockgui.core.secrets import KeyringSecretStore, MemorySecretStore
 from knockgui.core.store import Inventory
 from tests.core.inventory_helpers import secret
+from tests.testbed.routers import make_router
 from tests.testbed.secret_service import SecretService
 
 PASS = "correct horse battery"
@@ -27,7 +28,7 @@ def filled(folder: Path, store: MemorySecretStore | None = None) -> Inventory:
     inv.add(
         Router("Office", "10.0.0.1", group="Berlin", user="admin"), secret("23456:tcp 34567:udp:hello", "hunter2-pw")
     )
-    inv.add(Router("Lab", "lab.example", service=Service.SSH, port=2222), secret("45678:udp wait:100 icmp:200"))
+    inv.add(make_router("Lab", "lab.example", service=Service.SSH, port=2222), secret("45678:udp wait:100 icmp:200"))
     return inv
 
 
@@ -127,7 +128,7 @@ def test_failed_keyring_during_import_changes_nothing(tmp_path: Path) -> None:
     data = exchange.export_encrypted(filled(tmp_path / "a"), PASS)
     store = MemorySecretStore()
     target = Inventory.open(tmp_path / "b", store)
-    target.add(Router("Office", "10.9.9.9"), secret("11111:tcp"))
+    target.add(Router("Office", "10.0.0.1"), secret("11111:tcp"))  # same address: merged (a new one is held)
     before = snapshot(target)
     calls = {"n": 0}
     real_set = store.set
@@ -205,3 +206,17 @@ def test_import_reader_survives_fuzzed_input(payload: bytes) -> None:
         assert exc.message.endswith(".")
     else:
         assert all(item.router.name for item in items)
+
+
+def test_merge_never_retargets_an_existing_router(tmp_path: Path) -> None:
+    """Issue 16.1: a plain file naming an existing router with another host and pass_password is skipped."""
+    inv = filled(tmp_path / "a")
+    before = snapshot(inv)
+    evil = {
+        "format": "knockgui-routers",
+        "version": 1,
+        "routers": [{"name": "Office", "host": "127.0.0.2", "pass_password": True}],
+    }
+    report = exchange.merge(inv, exchange.read_import(json.dumps(evil).encode()))
+    assert report.skipped == ("Office",) and report.updated == ()
+    assert snapshot(inv) == before and inv.find("Office").host == "10.0.0.1"

@@ -12,8 +12,9 @@ import pytest
 
 from knockgui.core.errors import InputError, LaunchError
 from knockgui.core.launch import LaunchPlan, Machine, build_launch
-from knockgui.core.model import Router, Service
+from knockgui.core.model import NO_CLIENT, Router, Service
 from knockgui.core.settings import Settings
+from tests.testbed.routers import make_router, with_service
 
 WIN_ENV = {
     "PATH": r"C:\Windows\system32;C:\Windows;C:\Tools",
@@ -98,7 +99,7 @@ WINBOX_CASES = [
     (
         "win32",
         (r"C:\Program Files\knockgui\winbox64.exe",),
-        replace(R4, port=8292),
+        with_service(R4, port=8292),
         Settings(),
         [r"C:\Program Files\knockgui\winbox64.exe", "10.0.0.1:8292", "admin"],
     ),
@@ -106,7 +107,7 @@ WINBOX_CASES = [
     (
         "win32",
         (r"C:\Tools\winbox64.exe",),
-        replace(R6, port=8000, user=""),
+        with_service(R6, port=8000, user=""),
         Settings(),
         [r"C:\Tools\winbox64.exe", "[2001:db8::1]:8000"],
     ),
@@ -135,7 +136,7 @@ WINBOX_CASES = [
     (
         "linux",
         ("/home/tech/wb/WinBox",),
-        replace(R4, port=18291),
+        with_service(R4, port=18291),
         Settings(winbox_path="~/wb/WinBox"),
         ["/home/tech/wb/WinBox", "10.0.0.1:18291", "admin"],
     ),
@@ -215,8 +216,8 @@ def test_winbox4_under_wayland_gets_xcb() -> None:
 
 # --- SSH and telnet ----------------------------------------------------------------------------------
 
-SSH = replace(R4, service=Service.SSH)
-TELNET = replace(R4, service=Service.TELNET, user="")
+SSH = with_service(R4, service=Service.SSH)
+TELNET = with_service(R4, service=Service.TELNET, user="")
 PUTTY = Settings(ssh_client="putty")
 
 TERMINAL_CASES = [
@@ -244,7 +245,14 @@ TERMINAL_CASES = [
     ),
     ("win32", (WIN_TELNET,), TELNET, Settings(), [WIN_TELNET, "10.0.0.1", "23"], True),
     ("win32", (WIN_PUTTY,), SSH, PUTTY, [WIN_PUTTY, "-ssh", "-P", "22", "admin@10.0.0.1"], False),
-    ("win32", (WIN_PUTTY,), replace(TELNET, port=2323), PUTTY, [WIN_PUTTY, "-telnet", "-P", "2323", "10.0.0.1"], False),
+    (
+        "win32",
+        (WIN_PUTTY,),
+        with_service(TELNET, port=2323),
+        PUTTY,
+        [WIN_PUTTY, "-telnet", "-P", "2323", "10.0.0.1"],
+        False,
+    ),
     (
         "win32",
         (r"E:\putty.exe",),
@@ -273,7 +281,7 @@ TERMINAL_CASES = [
     (
         "linux",
         ("/usr/bin/ssh", "/usr/bin/gnome-terminal"),
-        replace(SSH, port=2222),
+        with_service(SSH, port=2222),
         Settings(),
         ["/usr/bin/gnome-terminal", "--wait", "--", "/usr/bin/ssh", "-p", "2222", "admin@10.0.0.1"],
         False,
@@ -434,26 +442,26 @@ def test_macos_terminal_script_quotes_arguments() -> None:
 
 # --- WebFig ------------------------------------------------------------------------------------------
 
-WEB = replace(R4, service=Service.WEBFIG)
+WEB = with_service(R4, service=Service.WEBFIG)
 
 
 @pytest.mark.parametrize(
     ("platform", "files", "router", "argv"),
     [
         ("linux", ("/usr/bin/xdg-open",), WEB, ["/usr/bin/xdg-open", "http://10.0.0.1/"]),
-        ("linux", ("/usr/bin/xdg-open",), replace(WEB, port=443), ["/usr/bin/xdg-open", "https://10.0.0.1/"]),
-        ("linux", ("/usr/bin/xdg-open",), replace(WEB, port=8080), ["/usr/bin/xdg-open", "http://10.0.0.1:8080/"]),
+        ("linux", ("/usr/bin/xdg-open",), with_service(WEB, port=443), ["/usr/bin/xdg-open", "https://10.0.0.1/"]),
+        ("linux", ("/usr/bin/xdg-open",), with_service(WEB, port=8080), ["/usr/bin/xdg-open", "http://10.0.0.1:8080/"]),
         (
             "linux",
             ("/usr/bin/xdg-open",),
-            replace(WEB, host="[fd00::2]", port=443),
+            with_service(WEB, host="[fd00::2]", port=443),
             ["/usr/bin/xdg-open", "https://[fd00::2]/"],
         ),
         ("darwin", (), replace(WEB, host="fd00::2"), ["/usr/bin/open", "http://[fd00::2]/"]),
         (
             "win32",
             (WIN_RUNDLL,),
-            replace(WEB, port=8443),
+            with_service(WEB, port=8443),
             [WIN_RUNDLL, "url.dll,FileProtocolHandler", "https://10.0.0.1:8443/"],
         ),
     ],
@@ -498,18 +506,18 @@ def test_webfig_with_a_browser_setting() -> None:
     ],
 )
 def test_custom_command_templates(platform: str, files: tuple[str, ...], template: str, argv: list[str]) -> None:
-    router = replace(R4, service=Service.CUSTOM, command=template)
+    router = with_service(R4, service=Service.CUSTOM, command=template)
     assert list(plan(router, platform, files).argv) == argv
 
 
 def test_custom_command_problems() -> None:
-    router = replace(R4, service=Service.CUSTOM, command="")
+    router = with_service(R4, service=Service.CUSTOM, command="")
     with pytest.raises(InputError, match=r'^The router "core" has no custom command'):
         plan(router, "linux", ())
     with pytest.raises(InputError, match="unclosed quote"):
-        plan(replace(router, command="client 'oops {host}"), "linux", ("/usr/bin/client",))
+        plan(with_service(router, command="client 'oops {host}"), "linux", ("/usr/bin/client",))
     with pytest.raises(LaunchError, match=r"^The program nothere of core's custom command was not found"):
-        plan(replace(router, command="nothere {host}"), "linux", ())
+        plan(with_service(router, command="nothere {host}"), "linux", ())
 
 
 # --- hostile hosts and users ------------------------------------------------------------------------
@@ -533,7 +541,7 @@ def test_custom_command_problems() -> None:
 )
 @pytest.mark.parametrize("service", list(Service))
 def test_hostile_hosts_are_refused(host: str, service: Service) -> None:
-    router = replace(R4, host=host, service=service, command="client {host}")
+    router = with_service(R4, host=host, service=service, command="client {host}")
     files = (
         "/usr/bin/WinBox",
         "/usr/bin/ssh",
@@ -584,9 +592,12 @@ SHELLS = {"sh", "bash", "cmd", "cmd.exe", "powershell", "powershell.exe", "pwsh"
 def test_every_combination_is_an_argument_list_without_a_shell(
     platform: str, service: Service, client: str, host: str
 ) -> None:
-    router = Router(
-        name="r", host=host, user="admin", service=service, command="client {host} {port} {user}", pass_password=True
-    )
+    command = "client {host} {port} {user}" if service is Service.CUSTOM else ""
+    router = make_router("r", host, user="admin", service=service, command=command, pass_password=True)
+    if service in NO_CLIENT:
+        with pytest.raises(InputError, match="no client"):
+            plan(router, platform, ALL_FILES[platform], Settings(ssh_client=client), password="pw")
+        return
     result = plan(router, platform, ALL_FILES[platform], Settings(ssh_client=client), password="pw")
     assert isinstance(result.argv, tuple) and all(isinstance(a, str) and a for a in result.argv)
     assert result.argv[0].replace("\\", "/").rsplit("/", 1)[-1].lower() not in SHELLS

@@ -6,7 +6,8 @@ import pytest
 
 from knockgui.core.errors import InputError, KnockguiError, NotFoundError
 from knockgui.core.links import Action, Link, is_link, parse_link, resolve_link
-from knockgui.core.model import Router, Service
+from knockgui.core.model import Router, Service, ServiceSpec
+from tests.testbed.routers import make_router
 
 GOOD = [
     ("knockgui://connect/MikroTik-Office", Link(Action.CONNECT, name="MikroTik-Office")),
@@ -61,8 +62,12 @@ HOSTILE = [
     ("knockgui://connect", "action and a router name"),
     ("knockgui://connect/", "action and a router name"),
     ("knockgui://connect/a/b", "action and a router name"),
-    ("knockgui://connect/x?cmd=rm", "'?' or '#'"),
-    ("winbox://10.0.0.1#frag", "'?' or '#'"),
+    ("knockgui://connect/x?cmd=rm", "not service=KIND"),
+    ("knockgui://connect/x?service=ssh&x=1", "not service=KIND"),
+    ("knockgui://connect/x?service=SSH%20", "not service=KIND"),
+    ("knockgui://connect/x?service=ssh:123456", "not service=KIND"),
+    ("winbox://10.0.0.1?service=ssh", "winbox links do not take"),
+    ("winbox://10.0.0.1#frag", "'#' part"),
     ("winbox://admin:secret@10.0.0.1", "user name or password"),
     ("winbox://10.0.0.1:http", "port is not a number"),
     ("winbox://10.0.0.1:0", "between 1 and 65535"),
@@ -114,8 +119,8 @@ def test_describe() -> None:
 
 ROUTERS = [
     Router(name="MikroTik-Office", host="10.0.0.1"),
-    Router(name="Office-SSH", host="10.0.0.1", service=Service.SSH),
-    Router(name="Office-Alt", host="10.0.0.1", port=8292),
+    make_router(name="Office-SSH", host="10.0.0.1", service=Service.SSH),
+    make_router(name="Office-Alt", host="10.0.0.1", port=8292),
     Router(name="Branch", host="Branch.Example.net"),
     Router(name="V6", host="2001:db8:0:0::1"),
 ]
@@ -152,3 +157,16 @@ def test_unknown_routers_are_refused_with_a_sentence(text: str, fragment: str) -
         resolve_link(parse_link(text), ROUTERS)
     assert fragment in str(info.value) and str(info.value).endswith(".")
     assert isinstance(info.value, KnockguiError) and info.value.exit_code == 2
+
+
+def test_a_link_picks_one_of_the_routers_services() -> None:
+    hq = Router("HQ", "10.0.0.9", services=(ServiceSpec(Service.WINBOX), ServiceSpec(Service.SSH, 2222)))
+    link = parse_link("knockgui://connect/HQ?service=ssh")
+    assert link.service == "ssh"
+    target = resolve_link(link, [hq])
+    assert target.router is hq and hq.service_for(target.service).effective_port == 2222
+    assert resolve_link(parse_link("knockgui://knock/hq?service=ssh:2222"), [hq]).service == "ssh:2222"
+    with pytest.raises(NotFoundError, match="has no telnet service"):
+        resolve_link(parse_link("knockgui://connect/HQ?service=telnet"), [hq])
+    ssh_first = Router("S", "10.0.0.8", services=(ServiceSpec(Service.SSH), ServiceSpec(Service.WINBOX, 8292)))
+    assert resolve_link(parse_link("winbox://10.0.0.8:8292"), [ssh_first]).service == "winbox:8292"

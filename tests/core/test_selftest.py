@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -105,6 +107,34 @@ def test_the_reporter_writes_every_line_to_the_report_file_and_names_it(tmp_path
     assert lines == out.getvalue().splitlines()
     assert lines[1:] == ["ok   a: fine", "FAIL b: bad", "self-test FAILED: b", f"report written to {report_path}"]
     assert lines[0].startswith("knockgui 0.1.0 self-test (from source) on ")
+
+
+@pytest.mark.parametrize("planted", ["symlink", "other-users-file"])
+def test_the_report_never_goes_into_what_another_user_planted_at_its_name(tmp_path: Path, planted: str) -> None:
+    """The default report is in the shared /tmp: a symlink or a file planted there must not get it."""
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    report_path = shared / "knockgui-self-test.txt"
+    victim = tmp_path / "precious.txt"
+    victim.write_text("precious\n")
+    if planted == "symlink":
+        report_path.symlink_to(victim)
+        watched = victim
+    else:
+        report_path.write_text("planted\n")
+        report_path.chmod(0o666)
+        if os.geteuid() == 0:
+            os.chown(report_path, 65534, 65534)
+        watched = tmp_path / "attackers-view.txt"
+        os.link(report_path, watched)  # the other user keeps a name for their file
+    with selftest.Reporter(report_path, io.StringIO()) as reporter:
+        selftest.run([lambda: [Check("a", True, "fine")]], reporter)
+        written = reporter.report_path
+    assert watched.read_text() in ("precious\n", "planted\n"), "the report went into the planted file"
+    assert written is not None and not written.is_symlink()
+    assert os.stat(written).st_uid == os.geteuid() and stat.S_IMODE(os.stat(written).st_mode) == 0o600
+    assert written.read_text().splitlines()[-1] == f"report written to {written}"
 
 
 def test_cli_self_test_exits_1_with_the_fail_backend_and_writes_its_report(tmp_path: Path) -> None:

@@ -15,10 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from knockgui.core.errors import ConfigError, InputError, NotFoundError, SecretStoreError
-from knockgui.core.model import Router, Service
+from knockgui.core.model import Router, Service, ServiceSpec
 from knockgui.core.secrets import MemorySecretStore
 from knockgui.core.store import FILE_NAME, Inventory
 from tests.core.inventory_helpers import CountingSecretStore, secret
+from tests.testbed.routers import make_router
 
 
 def make(config_dir: Path, store: MemorySecretStore | None = None) -> Inventory:
@@ -45,7 +46,7 @@ def test_the_file_holds_only_what_differs_from_the_defaults_and_reads_the_full_f
     inventory = make(config_dir)
     plain = inventory.add(Router(name="plain", host="10.0.0.1"), secret("1000:tcp"))
     rich = inventory.add(
-        Router(name="rich", host="r.example", group="g", service=Service.SSH, port=2222, user="admin", delay_ms=0),
+        make_router(name="rich", host="r.example", group="g", service=Service.SSH, port=2222, user="admin", delay_ms=0),
         secret("1000:tcp"),
     )
     entries = {e["name"]: e for e in json.loads((config_dir / FILE_NAME).read_text())["routers"]}
@@ -54,8 +55,7 @@ def test_the_file_holds_only_what_differs_from_the_defaults_and_reads_the_full_f
         "name": "rich",
         "host": "r.example",
         "group": "g",
-        "service": "ssh",
-        "port": 2222,
+        "services": [{"kind": "ssh", "port": 2222}],
         "user": "admin",
         "delay_ms": 0,  # 0 ms is not the default (None: the settings' delay)
         "id": rich.id,
@@ -64,7 +64,7 @@ def test_the_file_holds_only_what_differs_from_the_defaults_and_reads_the_full_f
     from knockgui.core.validate import router_to_dict
 
     full = {"schema": 1, "routers": [router_to_dict(r) for r in inventory.routers]}  # as earlier versions wrote
-    assert len(full["routers"][0]) == 13
+    assert len(full["routers"][0]) == 15  # with needs_sequence and command_unconfirmed
     (config_dir / FILE_NAME).write_text(json.dumps(full))
     assert make(config_dir).routers == inventory.routers
 
@@ -92,10 +92,14 @@ def test_names_unique_ignoring_case(config_dir: Path) -> None:
         ("name", "evil\u202ename", "invisible"),
         ("name", "line\nbreak", "control"),
         ("name", "x" * 65, "at most 64"),
-        ("port", 0, "1 to 65535"),
-        ("port", 70000, "1 to 65535"),
+        ("services", (ServiceSpec(Service.WINBOX, 0),), "1 to 65535"),
+        ("services", (ServiceSpec(Service.WINBOX, 70000),), "1 to 65535"),
+        ("services", (), "at least one service"),
+        ("services", (ServiceSpec(Service.SSH), ServiceSpec(Service.SSH, 22)), "listed twice"),
         ("delay_ms", -1, "delay"),
-        ("command", "client {host} {password}", "placeholders"),
+        ("services", (ServiceSpec(Service.CUSTOM, command="client {host} {password}"),), "placeholders"),
+        ("final_timeout_s", 5, "final timeout"),
+        ("keep_open_s", 20000, "shorter than the router's final timeout"),
     ],
 )
 def test_hostile_or_bad_fields_refused_with_a_sentence(config_dir: Path, field: str, value: object, words: str) -> None:
@@ -119,8 +123,8 @@ def test_good_hosts_accepted(config_dir: Path, host: str) -> None:
 def test_custom_service_needs_a_command(config_dir: Path) -> None:
     inv = make(config_dir)
     with pytest.raises(InputError, match="custom service"):
-        inv.add(Router("C", "10.0.0.1", service=Service.CUSTOM), secret())
-    r = inv.add(Router("C", "10.0.0.1", service=Service.CUSTOM, command="client {host} {port}"), secret())
+        inv.add(make_router("C", "10.0.0.1", service=Service.CUSTOM), secret())
+    r = inv.add(make_router("C", "10.0.0.1", service=Service.CUSTOM, command="client {host} {port}"), secret())
     assert r.service_port == 8291
 
 
@@ -147,7 +151,7 @@ def test_config_file_never_holds_sequence_or_password(config_dir: Path) -> None:
     ):
         assert needle not in text
     assert all(i in raw for i in ids)
-    assert data["schema"] == 1
+    assert data["schema"] == 2
     assert [x["name"] for x in data["routers"]] == ["A", "B"]
 
 
@@ -179,7 +183,7 @@ def test_missing_keyring_still_lists_and_edits_non_secret_fields(config_dir: Pat
 
 
 @pytest.mark.parametrize(
-    "content", [b"{not json", b"\xff\xfe", b"[]", b'{"schema": 99, "routers": []}', b'{"routers": []}']
+    "content", [b"{not json", b"\xff\xfe", b"[]", b'{"schema": "x", "routers": []}', b'{"routers": []}']
 )
 def test_corrupt_file_is_kept_aside_never_overwritten(config_dir: Path, content: bytes) -> None:
     config_dir.mkdir(parents=True)
@@ -216,14 +220,14 @@ def test_unreadable_file_disables_changes(config_dir: Path, monkeypatch: pytest.
     path = config_dir / FILE_NAME
     path.write_text('{"schema": 1, "routers": []}')
 
-    def refuse(self: Path) -> bytes:
+    def refuse(path: Path, limit: int) -> bytes:
         raise PermissionError(13, "Permission denied")
 
     def no_move(src: object, dst: object) -> None:
         raise PermissionError(13, "Permission denied")
 
     with monkeypatch.context() as patch:
-        patch.setattr(Path, "read_bytes", refuse)
+        patch.setattr("knockgui.core.store.read_regular", refuse)
         patch.setattr(os, "replace", no_move)
         inv = make(config_dir)
         assert inv.warning and "could not be read" in inv.warning
@@ -397,3 +401,18 @@ def test_two_programs_adding_at_once_lose_nothing(config_dir: Path) -> None:
     procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(config_dir), tag]) for tag in ("gui", "cli")]
     assert [p.wait(timeout=60) for p in procs] == [0, 0]
     assert len(make(config_dir).routers) == 30
+
+
+def test_a_pending_router_that_lost_its_secret_is_named_at_the_next_start(config_dir: Path) -> None:
+    """The journal of an interrupted change names a router that is in the file but has no secret: say so."""
+    store = MemorySecretStore()
+    inv = Inventory.open(config_dir, store)
+    office = inv.add(Router("Office", "10.0.0.1"), secret("1337:tcp"))
+    orphan_id = "0" * 32
+    store.entries[orphan_id] = store.entries[office.id]  # an orphan left by a killed add
+    del store.entries[office.id]  # and a router whose secret went (another program, a reset keyring)
+    (config_dir / ".routers.json.pending").write_text(json.dumps([office.id, orphan_id]))
+    again = Inventory.open(config_dir, store)
+    assert again.warning is not None and "No knock sequence is stored for Office" in again.warning
+    assert orphan_id not in store.entries
+    assert not (config_dir / ".routers.json.pending").exists()

@@ -23,6 +23,7 @@ from knockgui.core.store import Inventory
 from tests.conftest import need
 from tests.testbed import recorder
 from tests.testbed.netns import NamespaceRouter, Stage, knock_ruleset, wait_for
+from tests.testbed.routers import make_router
 from tests.testbed.sshd import SSHServer, have_sshd
 
 pytestmark = pytest.mark.root
@@ -64,7 +65,7 @@ def test_launches_winbox_after_the_port_opened(seed_router: NamespaceRouter, rec
 
 def test_ipv6_router_and_port_in_winbox_arguments(netns_router: Factory, records: Path, config_dir: Path) -> None:
     ns = netns_router(knock_ruleset([Stage.tcp(1337), Stage.udp(17954)]), ports=(8292,))
-    router = Router(name="v6", host=ns.router6, port=8292, user="admin", pass_password=False)
+    router = make_router(name="v6", host=ns.router6, port=8292, user="admin", pass_password=False)
     inventory = _inventory(config_dir, router, password="never-shown")
     result = connect(inventory, inventory.find("v6"), Settings())
     assert result.was_successful(), result.message
@@ -128,7 +129,7 @@ def test_ssh_through_the_same_builder_against_a_real_sshd(
     monkeypatch.setenv("KG_RECORDER_RUN", "1")  # the stand-in terminal runs its command and keeps the output
     options = " ".join(server.client_options()) + " -o 'RemoteCommand=echo knockgui-remote $SSH_CONNECTION'"
     settings = Settings(terminal="kgterm", ssh_options=options)
-    router = Router(name="ssh", host=ns.router4, service=Service.SSH, user=server.user, timeout_s=3)
+    router = make_router(name="ssh", host=ns.router4, service=Service.SSH, user=server.user, timeout_s=3)
 
     # Closed before the knock: nothing runs, and the message says why.
     closed = _inventory(config_dir / "closed", replace(router, timeout_s=1), text="1338:tcp 17954:udp")

@@ -10,6 +10,7 @@ from knockgui.core.sequence import parse_sequence
 from knockgui.core.store import Inventory
 from knockgui.gui.app import build_parser, create_main_window
 from tests.gui.test_main_window import result_of, wait_idle
+from tests.testbed.routers import make_router
 
 
 def seed_file(folder: Path, *names: str) -> None:
@@ -73,7 +74,7 @@ def test_an_unlocked_real_keyring_knocks(qtbot, config_dir: Path, secret_service
     with DemoRouter() as demo:
         inventory = Inventory.open(config_dir, KeyringSecretStore())
         inventory.add(
-            Router(name="demo", host="127.0.0.1", port=demo.management_port, timeout_s=10.0),
+            make_router(name="demo", host="127.0.0.1", port=demo.management_port, timeout_s=10.0),
             RouterSecret(demo.sequence),
         )
         window = open_window(qtbot).window

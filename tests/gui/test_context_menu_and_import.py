@@ -18,6 +18,7 @@ from knockgui.core.sequence import parse_sequence
 from knockgui.core.store import Inventory
 from knockgui.gui.demo import DemoRouter
 from knockgui.gui.import_export import import_routers
+from knockgui.gui.import_preview import ImportPreview
 from knockgui.gui.router_model import Column
 from tests.gui.test_main_window import demo_inventory, make_window, result_of, wait_idle
 
@@ -63,7 +64,8 @@ def test_context_menu_on_a_row_and_on_empty_space(qtbot, config_dir, demo_router
     a = window.acts
 
     offered = _menu_at(qtbot, window, monkeypatch, _row_pos(window, "demo-right"), choose=a.knock_only.objectName())
-    assert offered == [a.connect, a.knock_only, a.edit, a.duplicate, a.delete, a.copy_host, a.script]
+    assert offered[:2] == [a.connect, a.knock_only] and offered[2].text() == "Connect &with"
+    assert offered[3:] == [a.edit, a.duplicate, a.delete, a.copy_host, a.script, a.set_sequence]
     assert window.selected_router().name == "demo-right"  # the row under the pointer is the one acted on
     wait_idle(qtbot, window)
     assert result_of(window, "demo-right").startswith("open in ")
@@ -88,6 +90,7 @@ def test_context_menu_on_a_row_and_on_empty_space(qtbot, config_dir, demo_router
     export = tmp_path / "routers.json"
     exchange.write_export(source, export)
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kw: (str(export), ""))
+    monkeypatch.setattr(ImportPreview, "exec", lambda self: 1)  # the preview, accepted as shown
     offered = _menu_at(qtbot, window, monkeypatch, empty, choose=a.import_file.objectName())
     assert offered == [a.add, a.import_file]
     assert "from-file" in [r.name for r in window.model.routers]
@@ -115,6 +118,7 @@ def test_an_encrypted_import_asks_for_the_passphrase(qtbot, config_dir, monkeypa
 
     warnings: list[str] = []
     monkeypatch.setattr(QInputDialog, "getText", get_text)
+    monkeypatch.setattr(ImportPreview, "exec", lambda self: 1)
     monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text, *a, **kw: warnings.append(text))
 
     assert import_routers(window, inventory, str(path)) == ""  # cancelled: nothing, and no complaint
@@ -126,7 +130,7 @@ def test_an_encrypted_import_asks_for_the_passphrase(qtbot, config_dir, monkeypa
     assert "5678" not in wrong
 
     right = import_routers(window, inventory, str(path))
-    assert right == "Imported with-secrets.kgx: 1 added, 0 updated, 0 skipped (unchanged)."
+    assert right == "Imported with-secrets.kgx: 1 added, 0 merged, 0 skipped."
     imported = inventory.find("secret-1")
     assert inventory.secret(imported).sequence == parse_sequence("5678:tcp 6789:udp")
     assert len(prompts) == 3 and warnings == [wrong]

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
-from knockgui.core.model import Router
+from knockgui.core.model import Router, Service, ServiceSpec
 from knockgui.core.secrets import KeyringSecretStore, RouterSecret
 from knockgui.core.sequence import parse_sequence
 from knockgui.core.store import Inventory
@@ -88,3 +89,53 @@ def test_demo_from_the_real_program_opens_the_demo_page(tmp_path, xdisplay, reco
         xdisplay.stop(proc)
         log.close()
     assert not folder.exists()  # SIGTERM ends the program cleanly: the demo removed its folder
+
+
+def test_connect_with_by_keyboard_starts_the_chosen_service(
+    tmp_path, seed_router, secret_service, xdisplay, recorder_bin
+) -> None:
+    """Shift+F10 on the selected row, W (Connect with), Up, Return: the second service's client starts,
+    with the knocked address; then the same for the first service, which starts without a knock."""
+    _bin_dir, records = recorder_bin
+    recorder.install(_bin_dir, "kgclient")
+    folder = tmp_path / "cfg"
+    inventory = Inventory.open(folder, KeyringSecretStore())
+    seed = RouterSecret(parse_sequence("1337:tcp 17954:udp"))
+    services = (ServiceSpec(Service.WINBOX), ServiceSpec(Service.CUSTOM, 22, command="kgclient {host} {port}"))
+    inventory.add(Router(name="Seed router", host=seed_router.router4, services=services, timeout_s=3.0), seed)
+    inventory.add(Router(name="Spare", host="127.0.0.2", timeout_s=1.0), seed)
+    env = {
+        **secret_service.env(),
+        "PATH": os.environ["PATH"],
+        "KG_RECORD_DIR": str(records),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.SecretService.Keyring",
+    }
+    log = (tmp_path / "knockgui.log").open("wb")
+    program = Path(sys.executable).parent / "knockgui"
+    proc = xdisplay.spawn(
+        [str(program), "--config-dir", str(folder)], env=env, session_bus=False, stdout=log, stderr=log
+    )
+    try:
+        window = xdisplay.wait_window("^knockgui", timeout=20)
+        xdisplay.xdotool("windowfocus", "--sync", str(window))
+        xdisplay.xdotool("key", "ctrl+f")
+        xdisplay.xdotool("type", "--delay", "20", "seed")
+        xdisplay.xdotool("key", "Tab", "Tab")  # from the filter past the group box into the list
+        xdisplay.xdotool("key", "shift+F10")
+        time.sleep(0.5)  # the menu pops up after the key press has been handled
+        xdisplay.xdotool("key", "--delay", "150", "w", "Up", "Return")  # Connect with > (wraps to) the last one
+        assert wait_for(lambda: recorder.records(records), timeout=15), (tmp_path / "knockgui.log").read_text()
+        first = recorder.records(records)[0]
+        assert (first["name"], first["argv"]) == ("kgclient", [seed_router.router4, "22"])
+        xdisplay.xdotool("key", "shift+F10")
+        time.sleep(0.5)
+        xdisplay.xdotool("key", "--delay", "150", "w", "Return")  # Connect with > Winbox (the first)
+        assert wait_for(lambda: len(recorder.records(records)) == 2, timeout=15), (
+            tmp_path / "knockgui.log"
+        ).read_text()
+        second = recorder.records(records)[1]
+        assert (second["name"], second["argv"]) == ("WinBox", [seed_router.router4])
+    finally:
+        xdisplay.stop(proc)
+        log.close()
+    assert seed_router.counters()["knock1_4"] == 1  # knocked once: the second connect found it still open

@@ -12,13 +12,13 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QLabel, QLineEdit, QWidget
 
-from knockgui.core.model import Router
 from knockgui.core.secrets import MemorySecretStore, RouterSecret
 from knockgui.core.sequence import parse_sequence
 from knockgui.core.store import Inventory
 from knockgui.gui.router_dialog import RouterDialog
 from tests.gui.test_main_window import make_window, result_of, wait_idle
 from tests.testbed import recorder
+from tests.testbed.routers import make_router
 
 PORTS = ("23917", "47213")
 PAYLOAD = "kgPayload-Q7v"
@@ -59,7 +59,7 @@ def test_no_secret_on_screen_after_a_connect_or_in_the_editor_until_revealed(
     caplog.set_level(logging.DEBUG)
     _bin, records = recorder_bin
     inventory = Inventory.open(config_dir, MemorySecretStore())
-    router = Router(name="office", host="127.0.0.1", port=listener, user="admin", pass_password=True, timeout_s=10)
+    router = make_router(name="office", host="127.0.0.1", port=listener, user="admin", pass_password=True, timeout_s=10)
     inventory.add(router, RouterSecret(parse_sequence(SEQUENCE), PASSWORD))
     window = make_window(qtbot, inventory, config_dir)
 

@@ -10,19 +10,20 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 
-from knockgui.core.model import Router, Service
+from knockgui.core.model import Service
 from knockgui.core.secrets import MemorySecretStore, RouterSecret
 from knockgui.core.sequence import parse_sequence
 from knockgui.core.store import Inventory
 from tests.gui.test_main_window import make_window, result_of, wait_idle
 from tests.testbed import recorder
 from tests.testbed.netns import Stage, knock_ruleset
+from tests.testbed.routers import make_router
 
 
 def inventory_for(config_dir: Path, host: str, sequences: dict[str, str], timeout_s: float = 2.0) -> Inventory:
     inventory = Inventory.open(config_dir, MemorySecretStore())
     for name, text in sequences.items():
-        router = Router(name=name, host=host, service=Service.WINBOX, timeout_s=timeout_s, group="lab")
+        router = make_router(name=name, host=host, service=Service.WINBOX, timeout_s=timeout_s, group="lab")
         inventory.add(router, RouterSecret(parse_sequence(text)))
     return inventory
 

@@ -6,14 +6,13 @@ test_knock_flow.py. The launched program is the recording stand-in (tests/testbe
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from knockgui.core.model import Router, Service
+from knockgui.core.model import Router, Service, single
 from knockgui.core.secrets import MemorySecretStore, RouterSecret
 from knockgui.core.sequence import Protocol, Sequence, Step
 from knockgui.core.settings import Settings
@@ -22,6 +21,7 @@ from knockgui.gui.demo import DemoRouter
 from knockgui.gui.main_window import MainWindow
 from knockgui.gui.router_model import Column
 from tests.testbed import recorder
+from tests.testbed.routers import make_router, with_service
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def demo_inventory(config_dir: Path, demo: DemoRouter, store: MemorySecretStore 
     inventory = Inventory.open(config_dir, store or MemorySecretStore())
     right = demo.sequence
     wrong = Sequence(tuple(reversed(right.steps)))
-    common = {"host": "127.0.0.1", "service": Service.WEBFIG, "port": demo.management_port}
+    common = {"host": "127.0.0.1", "services": single(Service.WEBFIG, demo.management_port)}
     # The right one gets time to spare on a busy machine; the wrong one fails after 1 s.
     inventory.add(Router(name="demo-right", group="demo", timeout_s=10.0, **common), RouterSecret(right))
     inventory.add(Router(name="demo-wrong", group="demo", timeout_s=1.0, **common), RouterSecret(wrong))
@@ -137,7 +137,7 @@ def test_several_routers_at_once(qtbot, config_dir, demo_router, recorder_bin) -
     inventory = demo_inventory(config_dir, demo_router)
     with DemoRouter() as other:  # a second router, so one knock's success cannot open the other's port
         wrong = inventory.find("demo-wrong")
-        inventory.update(dataclasses.replace(wrong, port=other.management_port))
+        inventory.update(with_service(wrong, port=other.management_port))
         window = make_window(qtbot, inventory, config_dir)
         for router in window.model.routers:
             assert window.start_knock(router, launch=False)
@@ -312,7 +312,9 @@ def test_test_knock_in_the_editor_checks_without_launching(qtbot, demo_router, r
     from knockgui.gui.router_dialog import RouterDialog
 
     _bin, records = recorder_bin
-    router = Router(name="t", host="127.0.0.1", service=Service.WEBFIG, port=demo_router.management_port, timeout_s=1.0)
+    router = make_router(
+        name="t", host="127.0.0.1", service=Service.WEBFIG, port=demo_router.management_port, timeout_s=1.0
+    )
     dialog = RouterDialog(None, router, RouterSecret(Sequence(tuple(reversed(demo_router.sequence.steps)))))
     qtbot.addWidget(dialog)
     dialog.test_button.click()

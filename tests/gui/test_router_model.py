@@ -6,13 +6,14 @@ from PySide6.QtCore import Qt
 
 from knockgui.core.model import Router, Service
 from knockgui.gui.router_model import Column, RouterFilterProxy, RouterTableModel, StatusKind, header_labels
+from tests.testbed.routers import make_router
 
 
 def routers() -> list[Router]:
     return [
-        Router(name="Core-1", host="10.1.0.1", group="Core", service=Service.WINBOX),
-        Router(name="branch-a", host="a.example.net", group="Branches", service=Service.SSH),
-        Router(name="branch-b", host="10.2.0.1", group="Branches", service=Service.WEBFIG, port=8080),
+        make_router(name="Core-1", host="10.1.0.1", group="Core", service=Service.WINBOX),
+        make_router(name="branch-a", host="a.example.net", group="Branches", service=Service.SSH),
+        make_router(name="branch-b", host="10.2.0.1", group="Branches", service=Service.WEBFIG, port=8080),
         Router(name="lab", host="lab.example.org", group=""),
     ]
 

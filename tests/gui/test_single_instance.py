@@ -54,6 +54,11 @@ def test_server_name_depends_on_user_and_folder(tmp_path: Path) -> None:
     assert len(server_name(a)) < 40  # Unix socket paths are short
 
 
+def _socket_path(instance: SingleInstance) -> Path:
+    """Where the instance's local socket file is (a bare name is in Qt's temporary folder)."""
+    return Path(instance.name) if instance.name.startswith("/") else Path(QDir.tempPath()) / instance.name
+
+
 def _forward(qtbot: QtBot, instance: SingleInstance, request: Request) -> Reply | None:
     result: list[Reply | None] = []
     thread = threading.Thread(target=lambda: result.append(instance.claim(request)), daemon=True)
@@ -97,7 +102,7 @@ def test_garbage_and_oversized_requests_get_a_refusal(qtbot: QtBot, tmp_path: Pa
             result: list[bytes] = []
 
             def talk(data: bytes = payload, result: list[bytes] = result) -> None:
-                path = Path(QDir.tempPath()) / first.name
+                path = _socket_path(first)
                 with socket.socket(socket.AF_UNIX) as s:
                     s.connect(str(path))
                     s.sendall(data)
@@ -114,7 +119,7 @@ def test_garbage_and_oversized_requests_get_a_refusal(qtbot: QtBot, tmp_path: Pa
 
 def test_a_stale_socket_file_is_replaced(qtbot: QtBot, tmp_path: Path) -> None:
     instance = SingleInstance(tmp_path)
-    stale = Path(QDir.tempPath()) / instance.name
+    stale = _socket_path(instance)
     leftover = socket.socket(socket.AF_UNIX)
     leftover.bind(str(stale))  # a socket file nobody listens on, as a crash leaves it
     leftover.close()

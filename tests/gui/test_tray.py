@@ -20,6 +20,7 @@ from knockgui.gui.quick import Claim, attach, claim, request_from
 from knockgui.gui.single_instance import Reply, Request, make_handler
 from knockgui.gui.tray import NO_TRAY_MESSAGE, RecentRouters, TrayState, notification_text, state_icon
 from tests.gui.conftest import make_inventory
+from tests.testbed.routers import make_router
 
 OFFICE = Router(name="MikroTik-Office", host="127.0.0.1")
 
@@ -61,7 +62,7 @@ class Connected:
         (OFFICE, Connected(Knock(Check("open", 40.2)), Plan("Winbox"), ""), "MikroTik-Office: Winbox port open in 40 ms, launching Winbox", True),
         (OFFICE, Knock(Check("open", 3.0)), "MikroTik-Office: Winbox port open in 3 ms", True),
         (OFFICE, Knock(Check("open", 0.24)), "MikroTik-Office: Winbox port open in 0.2 ms", True),
-        (Router(name="ssh", host="127.0.0.1", service=Service.SSH), Connected(Knock(Check("open", 7)), Plan("SSH in xterm"), ""), "ssh: SSH port open in 7 ms, launching SSH in xterm", True),
+        (make_router(name="ssh", host="127.0.0.1", service=Service.SSH), Connected(Knock(Check("open", 7)), Plan("SSH in xterm"), ""), "ssh: SSH port open in 7 ms, launching SSH in xterm", True),
         (OFFICE, Knock(None, steps_sent=1), "MikroTik-Office: knocked (1 step sent)", True),
         (OFFICE, Connected(Knock(Check("no_answer"), "Port 8291 did not answer."), None, "Winbox was not started. Port 8291 did not answer."), "MikroTik-Office: Winbox was not started. Port 8291 did not answer.", False),
         (OFFICE, Knock(Check("refused"), "Port 8291 refused the connection."), "MikroTik-Office: Port 8291 refused the connection.", False),
@@ -96,9 +97,9 @@ def test_state_icons_differ(qapp: QApplication) -> None:
 def _handler() -> tuple[list[tuple[str, bool]], list[str], object]:
     started: list[tuple[str, bool]] = []
     shown: list[str] = []
-    routers = [OFFICE, Router(name="Branch", host="127.0.0.2", port=8292)]
+    routers = [OFFICE, make_router(name="Branch", host="127.0.0.2", port=8292)]
     handler = make_handler(
-        lambda: routers, lambda r, launch: started.append((r.name, launch)), lambda: shown.append("x")
+        lambda: routers, lambda r, launch, _service: started.append((r.name, launch)), lambda: shown.append("x")
     )
     return started, shown, handler
 

@@ -197,7 +197,7 @@ def test_a_menu_entry_clicked_over_dbusmenu_knocks_and_the_menu_stays_current(kn
     [[url]] = knockgui.opened()
     assert "knockgui demo" in _http_get(url).lower()  # the loopback router serves only a source that knocked
     wait_until(lambda: "port open" in knockgui.tooltip(item), 10, "the tooltip saying the port is open")
-    pattern = rf"knockgui: {re.escape(DEMO)}: WebFig port open in [\d.]+ ms, launching the browser"
+    pattern = rf"knockgui: {re.escape(DEMO)}: WebFig port open in [\d.]+ ms, launching the browser; open until [\d: -]+"
     assert re.fullmatch(pattern, knockgui.tooltip(item)), knockgui.tooltip(item)
     assert _dot(client.item_properties(item)) == GREEN  # "ok"
     [done] = wait_until(lambda: _ours(client.notifications(), DEMO), 10, "the notification of the knock")

@@ -33,6 +33,7 @@ from tests.gui.conftest import make_inventory
 from tests.testbed import recorder
 from tests.testbed.display import docked_icons
 from tests.testbed.netns import NamespaceRouter
+from tests.testbed.routers import make_router
 
 SEED = "1337:tcp 17954:udp"
 
@@ -159,7 +160,7 @@ def test_with_tray_knock_and_connect_knocks_the_namespace_router_and_notifies(
     routers = [
         (Router(name="MikroTik-Office", host=seed_router.router4), SEED),
         # Nothing listens on 8299 in the namespace: its check fails even once this host is let in.
-        (Router(name="Other", host=seed_router.router4, group="lab", port=8299, timeout_s=0.5), SEED),
+        (make_router(name="Other", host=seed_router.router4, group="lab", port=8299, timeout_s=0.5), SEED),
     ]
     window = _window(qtbot, config_dir, routers)
     window.show()
@@ -175,7 +176,7 @@ def test_with_tray_knock_and_connect_knocks_the_namespace_router_and_notifies(
     qtbot.waitUntil(lambda: tray.state is TrayState.OK, timeout=5000)
     assert recorder.records(records)[0]["argv"] == [seed_router.router4]
     assert seed_router.set_members("safe_4") == [seed_router.host4]
-    pattern = r"MikroTik-Office: Winbox port open in \d+(\.\d)? ms, launching Winbox"
+    pattern = r"MikroTik-Office: Winbox port open in \d+(\.\d)? ms, launching Winbox; open until [\d: -]+"
     assert re.fullmatch(pattern, tray.last_message), tray.last_message
     assert re.fullmatch(f"knockgui: {pattern}", tray.icon.toolTip())
     qtbot.waitUntil(lambda: tray.last_message in _balloon_texts(), timeout=5000)
@@ -191,7 +192,9 @@ def test_with_tray_knock_and_connect_knocks_the_namespace_router_and_notifies(
     assert only is not None
     only.trigger()
     qtbot.waitUntil(lambda: tray.state is not TrayState.BUSY, timeout=15000)
-    assert re.fullmatch(r"MikroTik-Office: Winbox port open in \d+(\.\d)? ms", tray.last_message), tray.last_message
+    assert re.fullmatch(
+        r"MikroTik-Office: Winbox port open in \d+(\.\d)? ms; open until [\d: -]+", tray.last_message
+    ), tray.last_message
     assert len(recorder.records(records)) == 1
     # A port that stays shut: the failure sentence, a failed icon, nothing launched.
     other = window.inventory.find("Other")

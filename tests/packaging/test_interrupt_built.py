@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.testbed import reset_sigint
+
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 
@@ -38,7 +40,11 @@ def test_ctrl_c_while_the_built_cli_starts(linux_dist: Path, config_dir: Path) -
     outcomes: Counter[str] = Counter()
     for i in range(40):
         proc = subprocess.Popen(
-            [str(linux_dist / "knockgui-cli"), "list"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            [str(linux_dist / "knockgui-cli"), "list"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=reset_sigint,
         )
         try:
             assert child_started(proc.pid), "the one-file executable started no child"

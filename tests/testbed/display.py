@@ -35,6 +35,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.testbed import reset_sigint
+
 GRAB = r"""
 import sys
 from PySide6.QtGui import QGuiApplication
@@ -181,6 +183,7 @@ class XDisplay:
         full_env = self.env(env)
         cmd = ["dbus-run-session", "--", *argv] if session_bus else list(argv)
         popen.setdefault("stdin", subprocess.DEVNULL)
+        popen.setdefault("preexec_fn", reset_sigint)  # tests send some of these programs SIGINT
         proc: subprocess.Popen[bytes] = subprocess.Popen(  # type: ignore[call-overload]
             cmd, env=full_env, start_new_session=True, **popen
         )

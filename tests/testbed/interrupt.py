@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import knockgui
+from tests.testbed import reset_sigint
 
 IMPORT_LINE = "import time:"
 PACKAGE = os.path.dirname(os.path.abspath(knockgui.__file__))  # the child imports the same files
@@ -63,7 +64,7 @@ def interrupt_at(
     """Run ``argv``, send ``signum`` ``delay_s`` after the interpreter's start-up, wait for the end."""
     env = {**env, "PYTHONPROFILEIMPORTTIME": "1"}
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: bytecode cached
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=reset_sigint)
     assert proc.stderr is not None
     try:
         head = b""

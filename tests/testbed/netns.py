@@ -47,6 +47,25 @@ while True:
         conn.close()
 """
 
+ECHO = r"""
+import socket, sys, threading
+addr, port = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((addr, port))
+s.listen(16)
+print("ready", flush=True)
+def serve(conn):
+    with conn:
+        try:
+            while data := conn.recv(4096):
+                conn.sendall(data)
+        except OSError:
+            pass
+while True:
+    threading.Thread(target=serve, args=(s.accept()[0],), daemon=True).start()
+"""
+
 
 def have_root_netns() -> str:
     """Return '' when namespaces can be used here, else the reason they cannot."""
@@ -226,6 +245,14 @@ class NamespaceRouter:
         line = proc.stdout.readline()
         if b"ready" not in line:
             raise RuntimeError("the namespace listener did not start")
+
+    def echo(self, port: int, family: int = socket.AF_INET) -> None:
+        """A TCP echo server inside the router that keeps each connection open (for established sessions)."""
+        addr = self.router4 if family == socket.AF_INET else self.router6
+        proc = self.popen(sys.executable, "-c", ECHO, addr, str(port), stdout=subprocess.PIPE)
+        assert proc.stdout is not None
+        if b"ready" not in proc.stdout.readline():
+            raise RuntimeError("the namespace echo server did not start")
 
     def counters(self) -> dict[str, int]:
         """Packets counted per rule comment (``knock1_4``, ``drop``...)."""
