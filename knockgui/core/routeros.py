@@ -346,7 +346,7 @@ def script_warnings(
     if opts.family == "auto" and _host_version(router.host) == 0:
         warnings.append(
             "The host is a name, so the script has IPv4 rules only; if the router also has an IPv6 address, "
-            "ask for both families, or the router stays open over IPv6."
+            "generate it for both families (knockgui-cli routeros NAME --ipv6), or it stays open over IPv6."
         )
     return warnings
 
