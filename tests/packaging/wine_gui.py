@@ -45,9 +45,8 @@ def compile_stubs(out: Path) -> tuple[Path, Path]:
     return dll, exe
 
 
-def gui_prefix(prefix: Path, dll: Path) -> Path:
-    """A new Wine prefix with the UISettings class registered."""
-    windows.ensure_prefix(prefix)
+def register_uisettings(prefix: Path, dll: Path) -> Path:
+    """Register the test-only UISettings class in the Wine prefix ``prefix`` (HKLM, as Windows does)."""
     shutil.copy(dll, prefix / "drive_c" / "windows" / "system32" / STUB_DLL)
     key = rf"HKLM\Software\Microsoft\WindowsRuntime\ActivatableClassId\{UISETTINGS_CLASS}"
     windows.wine(
