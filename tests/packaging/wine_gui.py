@@ -7,8 +7,8 @@ before any window. Tried first, on the built exe on Xvfb, each ending the same w
 that call): ``-platform windows:darkmode=0``, the same with ``-style fusion``, and
 ``-platform windows:nodirectwrite,darkmode=0,fontengine=freetype`` (a ``WINEQT_QPA_PLATFORM`` variable
 only passes the same options through Wine): the palette asks for the accent colour whatever the options.
-Debian 12 has no newer Wine (8.0 only; no backports). What works: ``wine_stubs/uisettings.c``, a small UISettings class (IUISettings3's
-GetColorValue with the Windows 10 default colours), built here with mingw-w64 and registered under
+Debian 12 has no newer Wine (8.0 only; no backports). What works: ``wine_stubs/uisettings.c``, a small
+UISettings class (IUISettings3's GetColorValue with the Windows 10 default colours), built here with mingw-w64 and registered under
 ``HKLM\\Software\\Microsoft\\WindowsRuntime\\ActivatableClassId`` in the test's own prefix, the way
 Windows registers its runtime classes. Nothing of it is in a build or reaches a user; the shipped exe
 and Qt are unchanged. ``wine_stubs/winbox.c`` is the stand-in winbox.exe that records its command line.
