@@ -43,6 +43,7 @@ from tests.testbed.secret_service import SecretService, have_secret_service  # n
 from tests.testbed.wire import DelayedFleet, have_tun  # noqa: E402
 
 SLACK_S = 2.0
+LAST_CPU = [0.0]
 
 
 def store_secrets(store: KeyringSecretStore, secrets: dict[str, RouterSecret]) -> None:
@@ -59,7 +60,8 @@ def store_secrets(store: KeyringSecretStore, secrets: dict[str, RouterSecret]) -
 
 
 def run_cli(argv: list[str], env: dict[str, str]) -> tuple[float, int, float, int, list[dict[str, object]]]:
-    """Wall seconds, peak open fds, peak RSS (MB), exit code and the JSON results of one CLI run."""
+    """Wall seconds, peak open fds, peak RSS (MB), exit code and the JSON results of one CLI run
+    (its CPU seconds go to ``LAST_CPU``)."""
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "knockgui.cli", *argv], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
@@ -86,6 +88,7 @@ def run_cli(argv: list[str], env: dict[str, str]) -> tuple[float, int, float, in
     done.set()
     sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
+    LAST_CPU[0] = usage.ru_utime + usage.ru_stime
     proc.stdout.close()
     return elapsed, peak, usage.ru_maxrss / 1024, proc.returncode, json.loads(out or b"[]")
 
@@ -104,6 +107,7 @@ def main() -> int:
     parser.add_argument("--delay-ms", type=int, default=100)
     parser.add_argument("--timeout", type=float, default=3.0, help="each router's check timeout (s)")
     parser.add_argument("--sequential-sample", type=int, default=100, help="routers knocked one at a time (0: all)")
+    parser.add_argument("--also-parallel", type=int, nargs="*", default=[], help="more --parallel values to time")
     args = parser.parse_args()
     for reason in (have_root_netns(), have_secret_service(), have_tun()):
         if reason:
@@ -136,6 +140,11 @@ def main() -> int:
             )
             fleet.flush()
             run_cli(["knock", routers[1].name, routers[2].name, "--check", "--json"], env)  # warm: bytecode, keyring
+            from knockgui.core.bulk_secrets import read_secrets
+
+            started = time.perf_counter()
+            read_secrets(store, [r.id for r in routers])
+            keyring_s = time.perf_counter() - started
             fleet.flush()
             wall, fds, rss, code, results = run_cli(["knock", "--all", "--check", "--json"], env)
             opened = sum(1 for item in results if item["result"] == "open")
@@ -150,7 +159,22 @@ def main() -> int:
             print(
                 f"  goal <= {goal:g} s: {'OK' if wall <= goal else 'MISSED'}; every result as expected: {right_answers}"
             )
-            print(f"  peak open fds {fds} (bound {bound}), peak RSS {rss:.0f} MB")
+            print(f"  peak open fds {fds} (bound {bound}), peak RSS {rss:.0f} MB, CPU {LAST_CPU[0]:.2f} s")
+            print(
+                f"  of which reading the {args.routers} secrets in one keyring pass: {keyring_s:.2f} s (in this process)"
+            )
+            wrong = [item for item in results if (item["result"] == "no answer") != (item["name"] in silent)]
+            for item in wrong[:5]:
+                print(f"  unexpected: {item['name']} {item['result']} after {item['ms']} ms")
+            for parallel in args.also_parallel:
+                fleet.flush()
+                p_wall, p_fds, p_rss, _c, p_results = run_cli(
+                    ["knock", "--all", "--check", "--json", "--parallel", str(parallel)], env
+                )
+                print(
+                    f"parallel (--parallel {parallel}): {p_wall:6.2f} s  {summary(p_results)}; peak fds {p_fds}, "
+                    f"RSS {p_rss:.0f} MB, CPU {LAST_CPU[0]:.2f} s"
+                )
             sample = args.sequential_sample or args.routers
             names = [r.name for r in routers[:sample]]
             fleet.flush()

@@ -98,6 +98,8 @@ class DelayedFleet:
             run("ip", "netns", "add", self.name)
             run("ip", "tuntap", "add", "dev", self.host_if, "mode", "tun")
             run("ip", "tuntap", "add", "dev", self.router_if, "mode", "tun")
+            for dev in (self.host_if, self.router_if):  # a queue long enough for a burst of 1,000 knocks
+                run("ip", "link", "set", "dev", dev, "txqueuelen", "20000")
             self._popen([sys.executable, "-c", WIRE, self.host_if, self.router_if, str(self.delay_ms)], netns=False)
             run("ip", "link", "set", self.router_if, "netns", self.name)
             run("ip", "addr", "add", f"{self.host}/16", "dev", self.host_if)
