@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from knockgui.cli.inventory import _hidden, open_inventory, read_passphrase, read_sequence_text, warn
+from knockgui.cli.numbers import whole_number
 from knockgui.core.errors import InputError
 from knockgui.core.importers import FORMATS
 from knockgui.core.model import Router
@@ -172,7 +173,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--imported", action="store_true", help="every router that has no sequence yet")
     p.add_argument("--sequence", metavar="SEQ", help='the sequence for all of them; "-" reads it from stdin/prompt')
     p.add_argument("--generate", action="store_true", help="a new random sequence for each router")
-    p.add_argument("--steps", type=int, default=3, metavar="N", help="steps of a generated sequence (default 3)")
+    p.add_argument(
+        "--steps", type=whole_number, default=3, metavar="N", help="steps of a generated sequence (default 3)"
+    )
     p.add_argument("--from", dest="source", metavar="ROUTER", help="copy the sequence of ROUTER")
     p.add_argument("--overwrite", action="store_true", help="also replace sequences already set")
     p.set_defaults(func=cmd_set_sequence)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from knockgui.cli.numbers import decimal_number, whole_number
 from knockgui.core.errors import InputError, KnockguiError
 from knockgui.core.model import Router, Service, ServiceSpec
 from knockgui.core.opened import OpenState
@@ -247,8 +248,12 @@ def cmd_edit(args: argparse.Namespace) -> int:
 def cmd_remove(args: argparse.Namespace) -> int:
     inventory = open_inventory(args)
     router = inventory.find(args.name)
-    inventory.remove(router.name)
-    print(f'Removed "{router.name}" and its keyring entry.')
+    note = inventory.remove(router.name, leave_secret=args.leave_secret)
+    if note:
+        print(f'Removed "{router.name}"; its keyring entry was left.')
+        warn(note)
+    else:
+        print(f'Removed "{router.name}" and its keyring entry.')
     return 0
 
 
@@ -380,14 +385,14 @@ def _router_options(parser: argparse.ArgumentParser, *, editing: bool) -> None:
         + ("; replaces the list" if editing else " (default winbox)"),
     )
     parser.add_argument("--default-service", metavar="KIND[:PORT]", help="make this service the default one")
-    parser.add_argument("--port", type=int, metavar="N", help="the default service's port (0: its usual port)")
+    parser.add_argument("--port", type=whole_number, metavar="N", help="the default service's port (0: its usual port)")
     parser.add_argument("--user", metavar="U", help="user name")
     parser.add_argument("--group", metavar="G", help="group or site")
     parser.add_argument("--command", metavar="TEMPLATE", help="custom command with {host} {port} {user}")
-    parser.add_argument("--delay", type=int, metavar="MS", help="delay between knock steps (ms)")
-    parser.add_argument("--timeout", type=float, metavar="S", help="port check timeout (s)")
+    parser.add_argument("--delay", type=whole_number, metavar="MS", help="delay between knock steps (ms)")
+    parser.add_argument("--timeout", type=decimal_number, metavar="S", help="port check timeout (s)")
     parser.add_argument(
-        "--keep-open", type=int, metavar="S", help="re-knock every S seconds while the client runs (0: off)"
+        "--keep-open", type=whole_number, metavar="S", help="re-knock every S seconds while the client runs (0: off)"
     )
     parser.add_argument(
         "--final-timeout",
@@ -424,6 +429,11 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
     p = sub.add_parser("remove", help="remove a router and its keyring entry")
     p.add_argument("name", metavar="NAME")
+    p.add_argument(
+        "--leave-secret",
+        action="store_true",
+        help="remove the router even when the keyring cannot be reached (its entry is deleted at a later start)",
+    )
     p.set_defaults(func=cmd_remove)
 
     p = sub.add_parser("list", help="list routers (reads no secret)")
@@ -443,6 +453,6 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("generate", help="print a random knock sequence")
-    p.add_argument("--steps", type=int, default=3, metavar="N", help="number of steps (default 3)")
+    p.add_argument("--steps", type=whole_number, default=3, metavar="N", help="number of steps (default 3)")
     p.add_argument("--protocols", default="tcp,udp", metavar="P", help="tcp, udp or tcp,udp (default)")
     p.set_defaults(func=cmd_generate)

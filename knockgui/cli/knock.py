@@ -119,7 +119,9 @@ def add_knock_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _integer(text: str, what: str, low: int, high: int) -> int:
-    if not text.strip().isdigit() or not low <= int(text) <= high:
+    from knockgui.cli.numbers import is_whole  # ASCII digits only, bounded: int() takes ١٢ and chokes on ²
+
+    if not is_whole(text) or not low <= int(text) <= high:
         raise InputError(f'{what} must be a whole number from {low} to {high}, not "{text}".')
     return int(text)
 
@@ -130,9 +132,11 @@ def options_from(args: argparse.Namespace) -> KnockOptions:
     port = None if not args.check else _integer(args.check, "--check", 1, 65535)
     timeout = None
     if args.timeout is not None:
+        from knockgui.cli.numbers import decimal_number
+
         try:
-            timeout = float(args.timeout)
-        except ValueError:
+            timeout = decimal_number(args.timeout)
+        except argparse.ArgumentTypeError:
             timeout = -1.0
         if not 0 < timeout <= 600:
             raise InputError(f'--timeout must be a number of seconds above 0 and at most 600, not "{args.timeout}".')

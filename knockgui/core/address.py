@@ -110,9 +110,8 @@ def resolve(host: str, family: Family = Family.ANY, cancel: threading.Event | No
         if wanted is not None and literal.version != wanted:
             raise InputError(f"{name} is an IPv{literal.version} address, but {family.label} was asked for.")
         return _lookup(host, name, family)
-    if cancel is None:
-        return _lookup(host, name, family)
-    # A DNS lookup cannot be interrupted: run it aside and stop waiting when cancelled.
+    # A DNS lookup cannot be interrupted (not even by Ctrl-C: the signal waits for getaddrinfo, up to the
+    # resolver's 5 s per try): run it aside and stop waiting when cancelled or interrupted.
     box: list[Target | BaseException] = []
     done = threading.Event()
 
@@ -125,8 +124,8 @@ def resolve(host: str, family: Family = Family.ANY, cancel: threading.Event | No
             done.set()
 
     threading.Thread(target=work, name="knockgui-resolve", daemon=True).start()
-    while not done.wait(CANCEL_POLL_S):
-        if cancel.is_set():
+    while not done.wait(CANCEL_POLL_S):  # a KeyboardInterrupt comes through here at once
+        if cancel is not None and cancel.is_set():
             raise CancelledError("The knock was cancelled while resolving the host name.")
     result = box[0]
     if isinstance(result, BaseException):

@@ -174,7 +174,8 @@ def load_settings(config_dir: Path) -> Settings:
     except OSError as exc:
         return Settings(warning=f"The settings file {path} could not be read ({exc.strerror}); defaults are used.")
     try:
-        data = json.loads(raw.decode("utf-8"))  # not UTF-8 (UnicodeDecodeError) is a ValueError too
+        # A BOM is no damage; not UTF-8 (UnicodeDecodeError) is a ValueError too.
+        data = json.loads(raw.decode("utf-8-sig"))
         if not isinstance(data, dict):
             raise ValueError("not an object")
     except (ValueError, RecursionError):  # RecursionError: nested too deeply to be settings

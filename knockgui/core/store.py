@@ -81,7 +81,7 @@ def _parse(raw: bytes) -> tuple[list[Router], int, str]:
     """Routers from the file's bytes, the number of bad entries, and '' or why the whole file is unusable.
     _Newer when a newer knockgui wrote it."""
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = json.loads(raw.decode("utf-8-sig"))  # a BOM, as some Windows editors write it, is no damage
     except (UnicodeDecodeError, ValueError, RecursionError):
         return [], 0, "is not valid JSON"
     if not isinstance(data, dict) or not isinstance(data.get("routers"), list):
@@ -135,9 +135,11 @@ def _load(path: Path) -> _Loaded:
     if problem:
         return _move_aside(path, problem)
     if bad:
-        aside = _aside_path(path)
         try:
-            shutil.copy2(path, aside)
+            aside = _kept_copy(path, raw)  # the same damaged file is kept once, not again at every read
+            if aside is None:
+                aside = _aside_path(path)
+                shutil.copy2(path, aside)
         except OSError:
             return _Loaded(
                 routers,
@@ -150,6 +152,18 @@ def _load(path: Path) -> _Loaded:
             routers, f"{bad} damaged router {noun} left out of {path}; the original file is kept as {aside}."
         )
     return _Loaded(routers)
+
+
+def _kept_copy(path: Path, raw: bytes) -> Path | None:
+    """An earlier ``NAME.corrupt-*`` copy with exactly these bytes, if there is one."""
+    prefix = f"{path.name}.corrupt-"
+    with os.scandir(path.parent) as entries:
+        candidates = [Path(e.path) for e in entries if e.name.startswith(prefix) and e.is_file(follow_symlinks=False)]
+    for candidate in sorted(candidates):
+        with contextlib.suppress(OSError):
+            if candidate.stat().st_size == len(raw) and candidate.read_bytes() == raw:
+                return candidate
+    return None
 
 
 def _move_aside(path: Path, reason: str) -> _Loaded:
@@ -364,16 +378,38 @@ class Inventory:
                 raise
             return router
 
-    def remove(self, name: str) -> None:
-        """Remove the router and delete its secret (the file first: a kill between leaves an orphan, see above)."""
+    def remove(self, name: str, *, leave_secret: bool = False) -> str | None:
+        """Remove the router and delete its secret (the file first: a kill between leaves an orphan, see above).
+
+        Without a usable keyring this raises SecretStoreError (nothing changed), unless ``leave_secret``:
+        then the router is removed and the returned sentence says its secret stays in the keyring until a
+        later start can delete it (its id stays in the journal).
+        """
         with self._lock, file_lock(self.path):
             self._refresh()
             router = self.find(name)
+            if not leave_secret:
+                try:
+                    self.secrets.get(router.id)  # the keyring must answer before anything is changed
+                except SecretStoreError as exc:
+                    raise SecretStoreError(
+                        f"{exc.message.rstrip('.')}; to remove {router.name} anyway and leave its secret in the "
+                        "keyring, remove it with --leave-secret (CLI)."
+                    ) from None
             self._begin([router.id])
             self._save([r for r in self._routers if r.id != router.id])  # the file first: never a router
             _pause_between_writes()  # listed without its secret; a kill here leaves an orphan the journal names
-            self.secrets.delete(router.id)
+            try:
+                self.secrets.delete(router.id)
+            except SecretStoreError:
+                if not leave_secret:
+                    raise
+                return (
+                    f"{router.name} was removed, but its secret could not be deleted from the keyring; knockgui "
+                    "deletes it at a later start, once the keyring can be reached."
+                )
             self._end()
+            return None
 
     def upsert_many(self, items: list[tuple[Router, RouterSecret | None]]) -> None:
         """Add or replace (by id) many routers with one file write; used by import.

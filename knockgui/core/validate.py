@@ -56,6 +56,33 @@ def check_name(value: object) -> str:
     return name
 
 
+def check_user(value: object, what: str = "user name") -> str:
+    """A user name for a client: visible text, not starting with '-' (a client would take it for an option)."""
+    user = _clean_line(value, what, MAX_USER, allow_empty=True)
+    if user.startswith("-"):
+        raise InputError(f"The {what} must not start with '-' (a client would read it as an option).")
+    return user
+
+
+_ZONE = re.compile(r"[A-Za-z0-9_.-]{1,32}")  # an interface name (eth0, wlp2s0) or a Windows zone number
+
+
+def _host_with_port(host: str) -> str:
+    """The sentence for ``10.0.0.1:8292`` or ``[::1]:22`` (a host with a port), '' for anything else."""
+    if host.startswith("[") and "]:" in host:
+        address, _, port = host[1:].partition("]:")
+    elif host.count(":") == 1:
+        address, _, port = host.partition(":")
+    else:
+        return ""
+    if not (port.isascii() and port.isdigit() and 1 <= len(port) <= 5) or not address:
+        return ""
+    return (
+        f"The host {address} has a port ({port}) written after it; give the host alone and the port as the "
+        f"service's port (as in winbox:{port})."
+    )
+
+
 def check_host(value: object) -> str:
     """A host: a host name, an IPv4 or an IPv6 address (brackets are removed). Returns it stripped."""
     if not isinstance(value, str):
@@ -69,9 +96,17 @@ def check_host(value: object) -> str:
         raise InputError("The host must not start with '-'; give a host name or an IP address.")
     if any(c.isspace() or unicodedata.category(c) in _BAD_CATEGORIES for c in host):
         raise InputError("The host contains spaces or control characters; give a host name or an IP address.")
+    with_port = _host_with_port(host)
+    if with_port:
+        raise InputError(with_port)
     if ":" in host:
+        address, percent, zone = host.partition("%")
+        if percent and not _ZONE.fullmatch(zone):
+            raise InputError(
+                "The IPv6 zone after '%' must be an interface name or number, as in fe80::1%eth0; check the host."
+            )
         try:
-            ipaddress.IPv6Address(host)
+            ipaddress.IPv6Address(address)
         except ValueError:
             raise InputError("The host looks like an IPv6 address but is not a valid one.") from None
         return host
@@ -176,7 +211,7 @@ def check_service(spec: ServiceSpec) -> ServiceSpec:
     if kind is not Service.CUSTOM and command:
         raise InputError(f"Only a custom service has a command; remove it from the {kind.value} service.")
     port = None if spec.port is None else check_port(spec.port, f"{kind.value} port")
-    user = _clean_line(spec.user, "service's user name", MAX_USER, allow_empty=True)
+    user = check_user(spec.user, "service's user name")
     return ServiceSpec(kind, port, user, command)
 
 
@@ -240,7 +275,7 @@ def check_router(router: Router) -> Router:
         host=check_host(router.host),
         group=_clean_line(router.group, "group", MAX_GROUP, allow_empty=True),
         services=services,
-        user=_clean_line(router.user, "user name", MAX_USER, allow_empty=True),
+        user=check_user(router.user, "user name"),
         notes=notes,
         delay_ms=_optional_int(router.delay_ms, "delay (ms)", 0, MAX_DELAY_MS),
         timeout_s=_optional_float(router.timeout_s, "check timeout (s)", 0.1, MAX_TIMEOUT_S),
@@ -345,8 +380,9 @@ def router_from_dict(data: object, *, new_id: bool = False) -> Router:
 # The load fast path (see fast_router_from_dict). Each pattern accepts only text that the full check
 # accepts unchanged: printable ASCII (no control or invisible characters), nothing to strip at either end.
 _FAST_NAME = re.compile(rf"[!-,.-~](?:[ -~]{{0,{MAX_NAME - 2}}}[!-~])?")  # not starting with '-'
+_FAST_NOTES = re.compile(rf"[ -~\t\n]{{0,{MAX_NOTES}}}")  # printable ASCII, tabs and newlines: what imports bring
 _FAST_GROUP = re.compile(rf"[!-~](?:[ -~]{{0,{MAX_GROUP - 2}}}[!-~])?")
-_FAST_USER = re.compile(rf"[!-~](?:[ -~]{{0,{MAX_USER - 2}}}[!-~])?")
+_FAST_USER = re.compile(rf"[!-,.-~](?:[ -~]{{0,{MAX_USER - 2}}}[!-~])?")
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _LABEL_TEXT = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
 # A dotted-quad IPv4 address without leading zeros, or a host name whose last label is not all digits.
@@ -393,6 +429,8 @@ def _trusted_router(data: dict[str, Any]) -> Router | None:
     get = data.get
     name, host, router_id = get("name"), get("host"), get("id")
     pass_password, by_name = get("pass_password", False), get("connect_by_name", False)
+    needs_sequence = get("needs_sequence", False)  # imported routers: many, so they keep the fast path
+    notes = get("notes", "")
     if (
         type(name) is not str
         or _FAST_NAME.fullmatch(name) is None
@@ -405,12 +443,13 @@ def _trusted_router(data: dict[str, Any]) -> Router | None:
         or type(by_name) is not bool
         or not _fast_text(get("group", ""), _FAST_GROUP)
         or not _fast_text(get("user", ""), _FAST_USER)
-        or get("notes", "") != ""
+        or type(notes) is not str
+        or (notes and _FAST_NOTES.fullmatch(notes) is None)
         or get("delay_ms") is not None
         or get("timeout_s") is not None
         or get("keep_open_s") is not None
         or get("final_timeout_s", _DEFAULT_FINAL) != _DEFAULT_FINAL
-        or get("needs_sequence", False) is not False
+        or type(needs_sequence) is not bool
         or get("command_unconfirmed", False) is not False
     ):
         return None
@@ -423,8 +462,10 @@ def _trusted_router(data: dict[str, Any]) -> Router | None:
         group=get("group", ""),
         services=services,
         user=get("user", ""),
+        notes=notes,
         pass_password=pass_password,
         connect_by_name=by_name,
+        needs_sequence=needs_sequence,
         id=router_id,
     )
 

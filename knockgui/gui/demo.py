@@ -332,15 +332,25 @@ class Demo:
     config_dir: Path
     inventory: Inventory
     entry: Router
+    wrong_router: DemoRouter | None = None  # the "wrong sequence" entry's own router (see demo_entries)
 
     def close(self) -> None:
         self.router.close()
+        if self.wrong_router is not None:
+            self.wrong_router.close()
         shutil.rmtree(self.config_dir, ignore_errors=True)
 
 
-def demo_entries(router: DemoRouter) -> list[tuple[Router, RouterSecret]]:
-    """The demo's list: the loopback router (right and swapped sequence), and examples on documentation
-    addresses (192.0.2.0/24 and friends: they do not exist; knocking them just ends in "no answer")."""
+def demo_entries(router: DemoRouter, wrong_router: DemoRouter | None = None) -> list[tuple[Router, RouterSecret]]:
+    """The demo's list: the loopback router, the "wrong sequence" entry, and examples on documentation
+    addresses (192.0.2.0/24 and friends: they do not exist; knocking them just ends in "no answer").
+
+    The wrong-sequence entry knocks ``wrong_router`` (a second simulated router), with tcp and udp mixed up:
+    both routers are 127.0.0.1 and a router keys its lists by source address, so on the same router the
+    wrong knock would find the port already open once the right one was knocked. And with its steps merely
+    swapped, knocking it twice would send step 1 then step 2 (B A B A), which opens a chain: a step with the
+    wrong protocol never counts, so it fails every time."""
+    target = wrong_router or router
     live = Router(
         name=DEMO_NAME,
         host=LOOPBACK,
@@ -353,8 +363,9 @@ def demo_entries(router: DemoRouter) -> list[tuple[Router, RouterSecret]]:
         live,
         name=DEMO_WRONG_NAME,
         id=new_id(),
+        services=single(Service.WEBFIG, target.management_port),
         timeout_s=3.0,
-        notes="The demo router with its two knock steps swapped: the port stays closed and knockgui says why.",
+        notes="The demo router with tcp and udp mixed up in its sequence: the port stays closed and knockgui says why.",
     )
     examples = [
         ("Branch office gateway", "192.0.2.1", "Branches", Service.WINBOX, ""),
@@ -362,8 +373,13 @@ def demo_entries(router: DemoRouter) -> list[tuple[Router, RouterSecret]]:
         ("Core router", "198.51.100.1", "Core", Service.WINBOX, ""),
         ("Lab hEX", "203.0.113.9", "Lab", Service.TELNET, ""),
     ]
-    swapped = Sequence(tuple(reversed(router.sequence.steps)))
-    entries = [(live, RouterSecret(router.sequence)), (wrong, RouterSecret(swapped))]
+    mixed_up = Sequence(
+        tuple(
+            replace(s, protocol=Protocol.UDP if s.protocol is Protocol.TCP else Protocol.TCP)
+            for s in target.sequence.steps
+        )
+    )
+    entries = [(live, RouterSecret(router.sequence)), (wrong, RouterSecret(mixed_up))]
     example_secret = RouterSecret(Sequence((Step(Protocol.TCP, port=1337), Step(Protocol.UDP, port=17954))))
     for name, host, group, service, user in examples:
         note = "An example entry on a documentation address: it does not exist and is never reachable."
@@ -376,14 +392,18 @@ def demo_entries(router: DemoRouter) -> list[tuple[Router, RouterSecret]]:
 def start_demo(examples: bool = True) -> Demo:
     """Start the simulated router and an inventory for it in a temporary config folder."""
     router = DemoRouter().start()
+    wrong_router: DemoRouter | None = None
     config_dir = Path(tempfile.mkdtemp(prefix="knockgui-demo-"))
     try:
+        wrong_router = DemoRouter().start()
         inventory = Inventory.open(config_dir, MemorySecretStore())
-        entries = demo_entries(router)
+        entries = demo_entries(router, wrong_router)
         for entry, secret in entries if examples else entries[:2]:
             inventory.add(entry, secret)
     except BaseException:
         router.close()
+        if wrong_router is not None:
+            wrong_router.close()
         shutil.rmtree(config_dir, ignore_errors=True)
         raise
-    return Demo(router, config_dir, inventory, inventory.find(DEMO_NAME))
+    return Demo(router, config_dir, inventory, inventory.find(DEMO_NAME), wrong_router)

@@ -88,9 +88,14 @@ def test_macos_launch_agent(tmp_path: Path) -> None:
     assert not agent.exists()
 
 
-def test_the_windows_run_value() -> None:
+def test_the_windows_run_value_is_the_installers() -> None:
     value = autostart.windows_value([r"C:\Users\Ana Lima\AppData\Local\Programs\knockgui\knockgui.exe", "--tray"])
     assert (value.key, value.name) == (r"Software\Microsoft\Windows\CurrentVersion\Run", "knockgui")
     assert value.data == r'"C:\Users\Ana Lima\AppData\Local\Programs\knockgui\knockgui.exe" --tray'
+    nsi = (ROOT / "build_scripts" / "installer.nsi").read_text(encoding="utf-8")
+    installed = autostart.windows_value(["$INSTDIR\\knockgui.exe", "--tray"]).data
+    installer_line = f"""WriteRegStr HKCU "${{RUN_KEY}}" "{value.name}" '{installed}'"""
+    assert installer_line in nsi
+    assert f'!define RUN_KEY "{value.key}"' in nsi
     with pytest.raises(ConfigError, match="only on Windows"):
         autostart.is_enabled("win32") if sys.platform != "win32" else pytest.skip("on Windows the registry is real")

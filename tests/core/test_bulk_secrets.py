@@ -4,6 +4,7 @@ gnome-keyring on a private D-Bus, and through any other store one entry at a tim
 from __future__ import annotations
 
 import keyring
+import keyring.core
 import pytest
 
 from knockgui.core.bulk_secrets import read_secrets
@@ -18,8 +19,12 @@ def test_one_pass_reads_what_single_reads_read(secret_service: SecretService) ->
     store = KeyringSecretStore()
     for i in range(5):
         store.set(f"id{i}", RouterSecret(parse_sequence(f"{1000 + i}:tcp 17954:udp"), "pw" if i == 2 else None))
-    keyring.set_password(SERVICE_NAME, "damaged", "{not json")
-    keyring.set_password("another-app", "id1", "not ours")
+    # A backend of the test's own: keyring.set_password would make this the process-wide backend, which
+    # later tests that expect the fail backend (conftest's PYTHON_KEYRING_BACKEND) would then get.
+    backend = keyring.core.load_env()
+    assert backend is not None
+    backend.set_password(SERVICE_NAME, "damaged", "{not json")
+    backend.set_password("another-app", "id1", "not ours")
     entries = read_secrets(store, ["id3", "id0", "missing", "damaged", "id2", "id3"])
     assert list(entries) == ["id3", "id0", "missing", "damaged", "id2"]
     assert entries["missing"] is None

@@ -416,3 +416,34 @@ def test_a_pending_router_that_lost_its_secret_is_named_at_the_next_start(config
     assert again.warning is not None and "No knock sequence is stored for Office" in again.warning
     assert orphan_id not in store.entries
     assert not (config_dir / ".routers.json.pending").exists()
+
+
+def test_a_partly_damaged_file_is_copied_aside_once_not_at_every_read(config_dir: Path) -> None:
+    """Issue 16 item 9: every open and reload of the same damaged file made another .corrupt- copy."""
+    inv = make(config_dir)
+    inv.add(Router("Good", "10.0.0.1"), secret())
+    path = config_dir / FILE_NAME
+    data = json.loads(path.read_text())
+    data["routers"].append(17)
+    path.write_text(json.dumps(data))
+    for _ in range(3):
+        again = make(config_dir)
+        again.reload()
+        assert again.warning and "1 damaged router entry" in again.warning
+    (aside,) = config_dir.glob(f"{FILE_NAME}.corrupt-*")
+    assert str(aside) in (again.warning or "")
+    data["routers"].append(18)  # other damage: another copy, kept beside the first
+    path.write_text(json.dumps(data))
+    make(config_dir)
+    assert len(list(config_dir.glob(f"{FILE_NAME}.corrupt-*"))) == 2
+
+
+def test_a_utf8_bom_is_no_damage(config_dir: Path) -> None:
+    """Issue 16 item 9: a router list saved by an editor that writes a BOM counted as corrupt."""
+    inv = make(config_dir)
+    inv.add(Router("Good", "10.0.0.1"), secret())
+    path = config_dir / FILE_NAME
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    again = make(config_dir)
+    assert [r.name for r in again.routers] == ["Good"] and again.warning is None
+    assert not list(config_dir.glob(f"{FILE_NAME}.corrupt-*"))

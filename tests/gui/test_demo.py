@@ -137,3 +137,23 @@ def test_the_router_thread_gets_its_turn_while_it_runs_and_the_interval_is_resto
         result = knock("127.0.0.1", first.sequence, check_port=first.management_port, timeout=10)
         assert result.check is not None and result.check.state is CheckState.OPEN
     assert sys.getswitchinterval() == before
+
+
+def test_the_wrong_sequence_entry_fails_even_after_the_right_one_opened() -> None:
+    """Issue 16 item 11: both entries are 127.0.0.1 and the demo keys its lists by source address, so the
+    swapped knock found the port already open once the right one was knocked. It must fail every time."""
+    from knockgui.core.connect import connect
+    from knockgui.core.settings import Settings
+    from knockgui.gui.demo import DEMO_WRONG_NAME, start_demo
+
+    demo = start_demo(examples=False)
+    try:
+        settings = Settings(default_timeout_s=1.0)
+        wrong = demo.inventory.find(DEMO_WRONG_NAME)
+        assert not connect(demo.inventory, wrong, settings, launch=False).knock.was_successful()
+        assert connect(demo.inventory, demo.entry, settings, launch=False).knock.was_successful()
+        for _ in range(3):  # again and again: a merely swapped sequence, knocked twice, sends step 1 then step 2
+            again = connect(demo.inventory, wrong, settings, launch=False).knock
+            assert not again.was_successful(), "the wrong sequence opened after the right one was knocked"
+    finally:
+        demo.close()

@@ -379,10 +379,15 @@ def test_import_a_file_and_the_routeros_script_of_a_router(
     export = tmp_path / "routers-export.json"
     exchange.write_export(source, export)
 
+    from knockgui.gui.import_preview import ImportPreview
+
     inventory = demo_inventory(config_dir, demo_router)
     window = make_window(qtbot, inventory, config_dir)
+    previewed: list[int] = []
+    monkeypatch.setattr(ImportPreview, "exec", lambda dialog: previewed.append(1) or 1)  # the user accepts
     message = import_routers(window, inventory, str(export))
-    assert message == "Imported routers-export.json: 2 added, 0 updated, 0 skipped (unchanged)."
+    assert previewed == [1]
+    assert message.startswith("Imported routers-export.json: 2 added"), message
     window.refresh()
     assert {"imported-1", "imported-2"} <= {r.name for r in window.model.routers}
 

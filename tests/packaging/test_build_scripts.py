@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import struct
 import sys
@@ -128,3 +129,17 @@ def test_the_readme_test_command_works_as_root_where_there_is_no_sudo(tmp_path: 
     proc = subprocess.run(["bash", "-c", command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, f"{command!r} failed: {proc.stdout[-2000:]}{proc.stderr[-2000:]}"
     assert " passed" in proc.stdout
+
+
+def test_the_build_caches_live_in_one_reused_folder_outside_the_checkout(tmp_path: Path) -> None:
+    import windows
+
+    assert windows.cache_dir({"KNOCKGUI_BUILD_CACHE": str(tmp_path / "c")}) == tmp_path / "c"
+    assert windows.cache_dir({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "knockgui-build"
+    assert windows.cache_dir({"HOME": str(tmp_path), "XDG_CACHE_HOME": "relative"}) == (
+        tmp_path / ".cache" / "knockgui-build"
+    )
+    # Wine prefix and downloads are both in it, not in the checkout's build/ (1.1 GB left behind per clone).
+    assert windows.PREFIX.parent == windows.DOWNLOADS.parent == windows.CACHE
+    if "KNOCKGUI_BUILD_CACHE" not in os.environ:
+        assert ROOT not in windows.CACHE.parents
