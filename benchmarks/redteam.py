@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ SECRET_MARKS = (PASSWORD, "S3cr3t", "SECR")
 FIXTURES = Path("/work/shared/fixtures/winbox-cdb")
 TIMEOUT = 20.0
 
+Result = tuple[int, str, str, bool]
 tried: Counter[str] = Counter()
 failures: list[tuple[str, str, str, str]] = []
 
@@ -83,9 +85,11 @@ def new_cfg() -> Path:
     return Path(tempfile.mkdtemp(prefix="cfg-", dir=ENV.home))
 
 
-def run(cfg: Path, args: list[str], stdin: str = "", timeout: float = TIMEOUT, extra: dict[str, str] | None = None):
+def run(
+    cfg: Path, args: list[str], stdin: str = "", timeout: float = TIMEOUT, extra: dict[str, str] | None = None
+) -> Result:
     env = dict(ENV.env, KNOCKGUI_CONFIG_DIR=str(cfg), **(extra or {}))
-    cmd = [sys.executable, "-m", "knockgui.cli", *args]
+    cmd = [sys.executable, "-m", "knockgui.cli", *(a.replace("\x00", "") for a in args)]  # argv has no NUL
     try:
         p = subprocess.run(
             cmd,
@@ -118,7 +122,7 @@ def check(
     area: str,
     cfg: Path,
     args: list[str],
-    result: tuple[int, str, str, bool],
+    result: Result,
     *,
     secrets_out: bool = True,
     seq_out: bool = True,
@@ -231,7 +235,7 @@ SERVICE_VALUES = [
 ]
 
 
-def area_options(quick: bool) -> list[tuple]:
+def area_options(quick: bool) -> list[tuple[str, list[str]]]:
     jobs = []
     vals = JUNK_VALUES[:12] if quick else JUNK_VALUES
     opts = ["--delay", "--timeout", "--keep-open", "--port", "--final-timeout"]
@@ -258,7 +262,7 @@ def run_options(pool: ThreadPoolExecutor, quick: bool) -> None:
         failures.append(("1 options", "could not add the base router", "add Office", ""))
     before = (base / "routers.json").read_bytes() if (base / "routers.json").exists() else None
 
-    def one(job: tuple) -> None:
+    def one(job: tuple[Any, ...]) -> None:
         _kind, args = job
         cfg = new_cfg()
         if before is not None:
@@ -362,7 +366,7 @@ def run_corrupt(pool: ThreadPoolExecutor, rng: random.Random, quick: bool) -> No
     for label, data in contents[:12]:
         jobs.append(("open.json", label, data, ["connect", "Office", "--no-launch"]))
 
-    def one(job: tuple) -> None:
+    def one(job: tuple[Any, ...]) -> None:
         fname, label, data, args = job
         cfg = new_cfg()
         if fname != "routers.json":
@@ -524,7 +528,7 @@ def import_cases(rng: random.Random, scratch: Path) -> list[tuple[str, Path]]:
     return cases
 
 
-def _office(cfg: Path) -> dict:
+def _office(cfg: Path) -> dict[str, Any]:
     try:
         routers = json.loads((cfg / "routers.json").read_text())["routers"]
     except (OSError, ValueError, KeyError):
@@ -541,7 +545,7 @@ def run_imports(pool: ThreadPoolExecutor, rng: random.Random, quick: bool) -> No
     before = (base / "routers.json").read_bytes() if (base / "routers.json").exists() else None
     jobs = [(label, p, dry) for label, p in cases for dry in (True, False)]
 
-    def one(job: tuple) -> None:
+    def one(job: tuple[Any, ...]) -> None:
         label, p, dry = job
         cfg = new_cfg()
         if before is not None:
@@ -705,14 +709,15 @@ def main() -> int:
     times: dict[str, float] = {}
     try:
         with ThreadPoolExecutor(max_workers=3) as pool:
-            for name, fn in (
+            steps: list[tuple[str, Callable[[], None]]] = [
                 ("1", lambda: run_options(pool, opts.quick)),
                 ("2", lambda: run_corrupt(pool, rng, opts.quick)),
                 ("3", lambda: run_links(pool, rng, opts.quick)),
                 ("4", lambda: run_imports(pool, rng, opts.quick)),
                 ("5", lambda: run_kills(rng, opts.quick)),
                 ("6", lambda: run_secrets(pool)),
-            ):
+            ]
+            for name, fn in steps:
                 t = time.monotonic()
                 fn()
                 times[name] = time.monotonic() - t
