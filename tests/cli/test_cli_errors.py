@@ -158,7 +158,7 @@ def test_a_binary_router_list_is_kept_aside_with_a_warning(config_dir: Path) -> 
     [
         (
             ("add", "x", "--port", "abc"),
-            "knockgui-cli add: argument --port: invalid int value: 'abc'; see knockgui-cli add --help.",
+            "knockgui-cli add: argument --port: must be a whole number written with the digits 0-9; see knockgui-cli add --help.",
         ),
         (
             ("add",),
@@ -171,3 +171,16 @@ def test_a_usage_error_is_one_sentence_pointing_at_help(args: tuple[str, ...], l
     proc = cli(*args)
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr == line + "\n"
+
+
+@pytest.mark.parametrize("value", ["", " "])
+def test_an_empty_config_dir_is_refused_and_not_the_users_own_folder(value: str, tmp_path: Path) -> None:
+    # '--config-dir ""' (a script's unset variable) used to mean the OS's own folder: a harness meant to
+    # stay isolated wrote into the real user's settings (found by benchmarks/redteam.py)
+    home = Path(os.environ["HOME"])
+    before = sorted(home.rglob("*"))
+    result = cli("--config-dir", value, "settings", "set", "browser", "x")
+    assert result.returncode == 2, result
+    assert "config folder is empty" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(home.rglob("*")) == before
