@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -632,6 +633,20 @@ def run_custom_command(scratch: Path) -> None:
 # ---------------------------------------------------------------- area 5: kill -9 mid-write
 
 
+def _read(path: Path) -> str:
+    try:
+        return path.read_text("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def keyring_has(ids: list[str]) -> set[str]:
+    """The ids that have an entry in the run's private keyring (asked by a program of its own)."""
+    code = "import keyring, sys\nfor i in sys.argv[1:]:\n    print(i if keyring.get_password('knockgui', i) else '')"
+    p = subprocess.run([sys.executable, "-c", code, *ids], capture_output=True, text=True, env=ENV.env, timeout=30)
+    return {line for line in p.stdout.split() if line}
+
+
 def run_kills(rng: random.Random, quick: bool) -> None:
     n = 20 if quick else 60
     for i in range(n):
@@ -675,9 +690,20 @@ def run_kills(rng: random.Random, quick: bool) -> None:
                 json.loads(f.read_bytes())
             except ValueError as exc:
                 failures.append(("5 kill -9", "routers.json half-written", label, str(exc)))
+        # the ids whose secret was changing: the journal's, and the base router's
+        ids = set(re.findall(r"[0-9a-f]{32}", _read(cfg / ".routers.json.pending") + _read(f)))
         # the next start: must work, say nothing broken, and clean stale temp files
         res = run(cfg, ["list"])
         check("5 kill -9", cfg, ["list", f"[after {label}]"], res, seq_out=False)
+        if ENV.keyring is not None and ids:
+            in_file = set(re.findall(r"[0-9a-f]{32}", _read(f)))
+            with_secret = keyring_has(sorted(ids))
+            orphans = (ids - in_file) & with_secret
+            bare = (ids & in_file) - with_secret
+            if orphans:
+                failures.append(("5 kill -9", "a secret is left for a router not in the file", label, res[2][-200:]))
+            if bare and "No knock sequence is stored" not in res[2]:
+                failures.append(("5 kill -9", "a router lost its secret and no warning says so", label, res[2][-200:]))
         res = run(cfg, ["show", "Office"])
         check("5 kill -9", cfg, ["show", "Office", f"[after {label}]"], res, seq_out=False)
 
