@@ -593,6 +593,21 @@ def run_imports(pool: ThreadPoolExecutor, rng: random.Random, quick: bool) -> No
                     )
                 )
     run_custom_command(scratch)
+    # a passphrase file that is not a regular file, or is huge (hung / filled memory before 051b921)
+    fifo = scratch / "pass-fifo"
+    os.mkfifo(fifo)
+    huge = scratch / "pass-huge"
+    huge.write_bytes(b"a" * 30_000_000)
+    cfg, _ok = cfg_with_router()
+    good = scratch / "pass-good"
+    good.write_text("a good passphrase\n")
+    run(cfg, ["export", str(scratch / "real.kge"), "--with-secrets", "--passphrase-file", str(good)])
+    for pf in (fifo, Path("/dev/zero"), huge):
+        for args in (
+            ["export", str(scratch / "out.kge"), "--with-secrets", "--passphrase-file", str(pf)],
+            ["import", str(scratch / "real.kge"), "--passphrase-file", str(pf)],
+        ):
+            check("4 import files", cfg, args, run(cfg, args), seq_out=False)
 
 
 def run_custom_command(scratch: Path) -> None:
