@@ -14,6 +14,13 @@ then the same routers one at a time (``--parallel 1``): with ``--sequential-samp
 first N routers (the same mix) are knocked one at a time and the time is scaled to all of them,
 since a sequential run of 1,000 takes minutes. Goal: the parallel run within the check timeout
 plus 2 s, every open router reported open and every silent one "no answer".
+
+Measured here (2-core VM shared with 5 other workers, load ~4; check timeout 3 s, 1,000 routers, 100
+silent): --parallel 256 7.5 s (goal 5 s: MISSED), every result right, peak 1,218 open fds (bound
+1,856), peak RSS 44 MB, CPU 2.6 s, of which the one keyring pass over gnome-keyring took 1.25-2.5 s;
+--parallel 64 10.1 s (398 fds, 39 MB), --parallel 512 7.6 s (726 fds); sequential 472 s (20 routers
+measured, 9.4 s, scaled): 63x the parallel run. Without the one-pass read (keyring's one connection and
+Diffie-Hellman exchange per entry) the keyring alone took 25-50 s for 1,000.
 """
 
 from __future__ import annotations

@@ -155,11 +155,11 @@ def check_versions(found: dict[str, dict[str, str]]) -> None:
     )
 
 
-def require(built: dict[str, Path]) -> None:
+def require(built: dict[str, Path], why: str = "") -> None:
     """Fail with a sentence (not a traceback) when PyInstaller ended without writing an executable."""
     missing = [str(exe) for exe in built.values() if not exe.is_file()]
     if missing:
-        raise SystemExit(f"build: PyInstaller finished but did not write {', '.join(missing)}; rerun the build.")
+        raise SystemExit(f"build: PyInstaller finished but did not write {', '.join(missing)}{why}; rerun the build.")
 
 
 def size_mb(exe: Path) -> float:
@@ -182,7 +182,10 @@ def build_windows(
     pyi_started = time.monotonic()
     windows.pyinstaller(SPEC, dist, work, env)
     built = outputs(dist, mode, targets, ".exe")
-    require(built)
+    require(
+        built,
+        " (under Wine this happens when something stops the prefix's wineserver, e.g. 'wineserver -k' in another session)",
+    )
     for exe in built.values():
         log(f"built {exe}: {size_mb(exe):.1f} MB")
     log(

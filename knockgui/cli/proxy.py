@@ -1,6 +1,7 @@
 """``knockgui-cli proxy HOST PORT`` (an OpenSSH ProxyCommand) and ``knockgui-cli ssh-config [FILTER]``.
 
-``proxy`` finds the saved router by name or by host, knocks with its sequence, waits for PORT to open
+``proxy`` finds the saved router by name or by host, knocks with its sequence (not when an earlier knock
+still lists this computer, see knockgui.core.opened, and PORT answers at once), waits for PORT to open
 and then relays stdin/stdout to it until either side closes, so ``ssh``, ``scp``, ``rsync`` and
 Ansible reach a knock-protected router with ``-o ProxyCommand="knockgui-cli proxy %h %p"`` (or the
 ``Host`` blocks that ``ssh-config`` prints) and no other change. It prints nothing on stdout but the
@@ -17,11 +18,14 @@ import argparse
 import os
 import shlex
 import sys
+import time
 from typing import Any
 
 from knockgui.core.errors import InputError, NotFoundError
 from knockgui.core.model import Router, Service
 from knockgui.core.store import Inventory
+
+STILL_OPEN_CHECK_S = 1.0  # how long a router still listed from an earlier knock may take to answer
 
 EXAMPLES_PROXY = """\
 example, in ~/.ssh/config:
@@ -35,9 +39,10 @@ exit codes: 0 relayed until closed, 1 the port did not open, 2 no such router or
 
 
 def ssh_service(router: Router) -> tuple[int, str] | None:
-    """The port and user of the router's (first) SSH service, or None when it has none."""
-    spec = next((s for s in router.services if s.kind is Service.SSH), None)
-    if spec is None:
+    """The router's SSH port and user (its service's login, else the router's), or None without SSH."""
+    try:
+        spec = router.service_for(Service.SSH)
+    except NotFoundError:
         return None
     return spec.effective_port, router.user_for(spec)
 
@@ -76,21 +81,42 @@ def _port(text: str) -> int:
 
 def cmd_proxy(args: argparse.Namespace) -> int:
     from knockgui.cli.inventory import open_inventory
-    from knockgui.core.connect import effective_sequence
+    from knockgui.core.errors import PortClosedError
+    from knockgui.core.opened import OpenState
     from knockgui.core.paths import config_dir
-    from knockgui.core.relay import PipeEnd, SocketEnd, knock_and_open, relay
+    from knockgui.core.relay import Opened, PipeEnd, SocketEnd, knock_and_open, open_connection, relay
     from knockgui.core.settings import load_settings
 
     port = _port(args.port)
     inventory = open_inventory(args)
     router = find_router(inventory, args.host, port)
     settings = load_settings(config_dir(args.config_dir))
-    sequence = effective_sequence(router, inventory.secret(router).knock_sequence, settings)
     timeout = router.timeout_s if router.timeout_s is not None else settings.default_timeout_s
-    opened = knock_and_open(router.host, sequence, port, timeout=timeout)
+    state = OpenState(inventory.path.parent)
+    opened: Opened | None = None
+    still = state.get(router)  # still listed after an earlier knock (open.json): connect without knocking
+    if still is not None:
+        from knockgui.core.address import resolve
+
+        try:
+            started = time.monotonic()
+            target = resolve(still.address)
+            sock = open_connection(target, port, timeout=min(STILL_OPEN_CHECK_S, timeout))
+            opened = Opened(sock, target, round((time.monotonic() - started) * 1000, 3))
+        except PortClosedError:
+            opened = None  # the listing is gone (a restart, another address): knock as usual
+    knocked = opened is None
+    if opened is None:
+        from knockgui.core.connect import effective_sequence
+
+        sequence = effective_sequence(router, inventory.secret(router).knock_sequence, settings)
+        knocked_at = time.time()
+        opened = knock_and_open(router.host, sequence, port, timeout=timeout)
+        state.record(router, opened.target.address, knocked_at)
     if args.verbose:
+        how = "knocked" if knocked else "no knock needed (still open)"
         print(
-            f"knockgui-cli: knocked {router.name}; port {port} on {opened.target.address} opened "
+            f"knockgui-cli: {router.name}: {how}; port {port} on {opened.target.address} opened "
             f"after {opened.elapsed_ms:.0f} ms",
             file=sys.stderr,
             flush=True,

@@ -72,6 +72,8 @@ class KnockWindow(Protocol):
 
     def start_knock(self, router: Router, launch: bool = True, service: str | None = None) -> bool: ...
 
+    def knock_group(self, group: str | None = None) -> int: ...
+
 
 # --- texts -------------------------------------------------------------------------------------------
 def _state_name(check: object) -> str:
@@ -201,7 +203,13 @@ class Tray(QObject):
         self._refresh.timeout.connect(self.refresh_menu)
 
         self.menus = TrayMenu(
-            self.routers, self.recent.pick, self.knocker.runner, self.knock, self.show_window, self.quit
+            self.routers,
+            self.recent.pick,
+            self.knocker.runner,
+            self.knock,
+            self.show_window,
+            self.quit,
+            knock_group=self.knock_group,
         )
         self.menu = self.menus.menu
         self.menu.aboutToShow.connect(self.refresh_menu)
@@ -299,6 +307,14 @@ class Tray(QObject):
         self.menus.rebuild()
 
     # --- knocking ------------------------------------------------------------------------------
+    def knock_group(self, group: str) -> int:
+        """Knock (and check) every router of ``group`` through the window; the result of each comes back
+        as for any knock from the tray."""
+        started: int = self.knocker.knock_group(group)
+        if started:
+            self._set_state(TrayState.BUSY, f'knocking {started} routers of "{group}"…')
+        return started
+
     def knock(self, router_id: str, launch: bool = True, service: str | None = None) -> bool:
         """Knock (and connect) through the window's own path; the result comes back as a notification."""
         router = next((r for r in self.routers() if r.id == router_id), None)

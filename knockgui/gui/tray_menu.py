@@ -75,6 +75,7 @@ class TrayMenu:
         knock: Callable[[str, bool, str | None], object],
         show_window: Callable[[], None],
         quit: Callable[[], None],
+        knock_group: Callable[[str], object] | None = None,
     ) -> None:
         self.routers = routers
         self.recent = recent
@@ -82,6 +83,7 @@ class TrayMenu:
         self.knock = knock
         self.show_window = show_window
         self.quit = quit
+        self.knock_group = knock_group
         self.menu = QMenu()
         self.menu.setObjectName("trayMenu")
         self.key: tuple[object, ...] | None = None  # what the menu shows now (see current_key)
@@ -141,6 +143,15 @@ class TrayMenu:
         if not routers:
             empty = menu.addAction("No routers yet: add one in the window")
             empty.setEnabled(False)
+        named = sorted(g for g in groups if g)
+        knock_group = self.knock_group
+        if named and knock_group is not None:
+            whole = menu.addMenu("Knock group")  # knock and check every router of a group (no launch)
+            whole.setObjectName("knockGroup")
+            for group in named:
+                item = whole.addAction(f"{group} ({len(groups[group])})".replace("&", "&&"))
+                item.setObjectName(f"knockGroup:{group}")
+                item.triggered.connect(lambda _=False, g=group: knock_group(g))
         menu.addSeparator()
         open_window = menu.addAction("Open window")
         open_window.setObjectName("openWindow")

@@ -63,10 +63,14 @@ def test_a_group_gets_its_entries_when_it_first_opens(
     )
     tray = Tray(window, config_dir)
     labels = [a.text() for a in tray.menu.actions()]
-    assert labels == ["Recent", "r005", "", *(f"site{i}" for i in range(8)), "lonely", "", "Open window", "Quit"]
-    # Built at start: the recent router's and the ungrouped router's submenus and an empty one per group,
-    # not 201 routers' (each a QMenu and two QActions).
-    assert len(_all_submenus(tray)) == 1 + 8 + 1
+    assert labels == [
+        *("Recent", "r005", ""),
+        *(f"site{i}" for i in range(8)),
+        *("lonely", "Knock group", "", "Open window", "Quit"),
+    ]
+    # Built at start: the recent router's and the ungrouped router's submenus, an empty one per group and
+    # "Knock group", not 201 routers' (each a QMenu and two QActions).
+    assert len(_all_submenus(tray)) == 1 + 8 + 1 + 1
     site3 = _group(tray, "group:site3")
     assert site3.actions() == []
     site3.aboutToShow.emit()  # what QMenu.popup() does, and what Qt does for dbusmenu's AboutToShow(id)
@@ -80,7 +84,7 @@ def test_a_group_gets_its_entries_when_it_first_opens(
     site3.aboutToShow.emit()
     tray.menu.aboutToShow.emit()
     assert site3.actions() == entries and _group(tray, "group:site3") is site3
-    assert len(_all_submenus(tray)) == 1 + 8 + 1 + 25
+    assert len(_all_submenus(tray)) == 1 + 8 + 1 + 1 + 25
     # An entry built late knocks through the window's path, as any other.
     first.actions()[1].trigger()
     assert started == [(names[0], False)]
@@ -129,9 +133,16 @@ def test_routers_without_a_group_go_into_a_submenu_once_there_are_many(
     labels = [a.text() for a in tray.menu.actions()]
     names = [f"u{i:02d}" for i in range(count)]
     if count <= UNGROUPED_AT_TOP:
-        assert labels == ["lab", *names, "", "Open window", "Quit"]  # few: at the top level, built at once
+        assert labels == [
+            "lab",
+            *names,
+            "Knock group",
+            "",
+            "Open window",
+            "Quit",
+        ]  # few: at the top level, built at once
     else:
-        assert labels == ["lab", OTHER_ROUTERS, "", "Open window", "Quit"]
+        assert labels == ["lab", OTHER_ROUTERS, "Knock group", "", "Open window", "Quit"]
         other = _group(tray, "ungrouped")
         assert other.actions() == []
         other.aboutToShow.emit()
@@ -145,12 +156,12 @@ def test_a_rebuild_after_opened_groups_leaks_no_submenu(qtbot: QtBot, config_dir
     tray = Tray(window, config_dir)
     for sub in _subs(tray.menu):
         sub.aboutToShow.emit()
-    assert len(_all_submenus(tray)) == 3 + 9
+    assert len(_all_submenus(tray)) == 3 + 9 + 1  # the groups, their routers, "Knock group"
     before = tray.menu.actions()
     window.inventory.add(Router(name="new", host="192.0.2.9", group="g0"), SECRET)
     window.refresh()
     qtbot.waitUntil(lambda: tray.menu.actions() != before)  # rebuilt, without being opened
-    assert len(_all_submenus(tray)) == 3  # the filled groups were deleted with their entries; none opened yet
+    assert len(_all_submenus(tray)) == 3 + 1  # the filled groups were deleted with their entries; none opened yet
     assert sorted(map(id, _all_submenus(tray))) == sorted(map(id, _subs(tray.menu)))
     tray.icon.hide()
 
@@ -181,4 +192,24 @@ def test_a_router_with_several_services_has_connect_with_in_the_tray(
     with_menu.actions()[1].trigger()
     hq.defaultAction().trigger()
     assert started == [("HQ", True, "ssh:2222"), ("HQ", True, None)]
+    tray.icon.hide()
+
+
+def test_the_tray_knocks_a_whole_group_through_the_window(
+    qtbot: QtBot, config_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    routers = [Router(f"n{i}", f"192.0.2.{i + 1}", group="north") for i in range(3)] + [
+        Router("s", "192.0.2.9", group="south")
+    ]
+    window = _window(qtbot, config_dir, routers)
+    knocked: list[tuple[str, bool]] = []
+    monkeypatch.setattr(
+        window, "start_knock", lambda router, launch=True, service=None: knocked.append((router.name, launch)) or True
+    )
+    tray = Tray(window, config_dir)
+    [whole] = [sub for sub in _subs(tray.menu) if sub.objectName() == "knockGroup"]
+    assert [a.text() for a in whole.actions()] == ["north (3)", "south (1)"]
+    whole.actions()[0].trigger()
+    assert sorted(knocked) == [("n0", False), ("n1", False), ("n2", False)]  # knock and check, no launch
+    assert "north" in tray.icon.toolTip()
     tray.icon.hide()

@@ -141,7 +141,7 @@ def test_the_item_registers_with_sensible_properties_and_its_menu_lists_the_rout
     # The menu: groups (sorted), no recent yet, then Open window and Quit.
     assert props["Menu"] == client.menu_path(item)
     _revision, root = client.layout(item)
-    assert root.labels() == ["Branches", "Core", "Demo", "Lab", "---", "Open window", "Quit"]
+    assert root.labels() == ["Branches", "Core", "Demo", "Lab", "Knock group", "---", "Open window", "Quit"]
     # A group's entries are built when it first opens: until then it is exported as an empty submenu ...
     demo = root.find("Demo")
     assert demo.props.get("children-display") == "submenu" and demo.children == ()

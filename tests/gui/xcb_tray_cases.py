@@ -141,7 +141,7 @@ def test_with_tray_the_icon_docks_and_the_menu_follows_the_inventory(
     tray.show()
     qtbot.waitUntil(lambda: len(docked_icons(tray_host)) == 1, timeout=10000)
     menu = _open_menu(qtbot, tray)
-    assert _titles(menu) == ["north", "south", "Zulu", "Open window", "Quit"]
+    assert _titles(menu) == ["north", "south", "Zulu", "Knock group", "Open window", "Quit"]
     alpha = window.inventory.find("alpha")
     sub = _router_menu(qtbot, tray, alpha)
     assert [a.text() for a in sub.actions()] == ["Knock && connect", "Knock only"]

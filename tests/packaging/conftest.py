@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT / "build_scripts"))
 import windows  # noqa: E402
 
 from knockgui import __version__  # noqa: E402
+from tests.packaging import wine_machine  # noqa: E402
 
 
 def run_build(*args: str, dist: Path, work: Path) -> None:
@@ -98,3 +99,13 @@ def windows_dist(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     # The prefix is the shared build cache: no 'wineserver -k' here (it would end another session's build
     # running in it); its wineserver ends by itself a few seconds after the last program.
     yield dist
+
+
+@pytest.fixture(scope="session")
+def machine(windows_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[wine_machine.Machine]:
+    """A clean Wine prefix of its own with knockgui installed by its installer (/S /AUTOSTART), once per session."""
+    installed = wine_machine.install(
+        windows_dist / f"knockgui-setup-{__version__}.exe", tmp_path_factory.mktemp("wine-machine") / "prefix"
+    )
+    yield installed
+    wine_machine.remove(installed)

@@ -1,9 +1,10 @@
-"""The Windows GUI exe on screen under Wine (issue 15): its window appears on a private Xvfb with
+"""The installed Windows GUI exe on screen under Wine (issue 15): its window appears on a private Xvfb with
 trayer, its icon docks in the tray (Wine's explorer.exe puts it there), and a double-click on a router
 knocks the namespace router and starts a stand-in winbox.exe that records its arguments.
 
-The exe runs on Qt's real "windows" platform, in a prefix of its own where a test-only WinRT
-UISettings class answers what Wine 8 lacks (see tests/packaging/wine_gui.py for why and what was tried).
+The exe is the one the installer put in the session's clean prefix (conftest's ``machine``) and runs
+on Qt's real "windows" platform; a test-only WinRT UISettings class registered there answers what
+Wine 8 lacks (see tests/packaging/wine_gui.py for why, and what was tried).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 
 from tests.conftest import need
 from tests.packaging import wine_gui
+from tests.packaging.wine_machine import Machine
 from tests.testbed.display import XDisplay
 from tests.testbed.netns import NamespaceRouter
 
@@ -28,38 +30,36 @@ ROW = (40, 112)  # the first router row, in the window (menu bar, toolbar, filte
 
 
 @pytest.fixture
-def prefix(tmp_path: Path) -> Iterator[Path]:
+def gui_machine(machine: Machine, tmp_path: Path) -> Iterator[Machine]:
+    """The installed machine (see conftest), with the UISettings class and a stand-in C:\\tools\\winbox.exe."""
     need(wine_gui.have_mingw())
     dll, winbox = wine_gui.compile_stubs(tmp_path / "stubs")
-    prefix = wine_gui.gui_prefix(tmp_path / "prefix", dll)
-    tools = prefix / "drive_c" / "tools"
-    tools.mkdir()
+    wine_gui.register_uisettings(machine.prefix, dll)
+    tools = machine.prefix / "drive_c" / "tools"
+    tools.mkdir(exist_ok=True)
     (tools / "winbox.exe").write_bytes(winbox.read_bytes())
-    yield prefix
-    subprocess.run(["wineserver", "-k"], env=windows.wine_env(prefix), capture_output=True, timeout=30)
+    yield machine
+    subprocess.run(["wineserver", "-k"], env=windows.wine_env(machine.prefix), capture_output=True, timeout=30)
 
 
-def test_the_window_shows_docks_in_the_tray_and_a_double_click_knocks_and_starts_winbox(
-    windows_dist: Path,
-    prefix: Path,
+def test_the_installed_gui_shows_docks_in_the_tray_and_a_double_click_knocks_and_starts_winbox(
+    gui_machine: Machine,
     xdisplay_with_tray: XDisplay,
     seed_router: NamespaceRouter,
     tmp_path: Path,
 ) -> None:
-    display = xdisplay_with_tray
-    folder = windows_dist / "knockgui"
-    cli = str(folder / "knockgui-cli.exe")
+    display, machine = xdisplay_with_tray, gui_machine
     host = seed_router.router4
     for args in (
-        ["add", "Office", "--host", host, "--sequence", "1337:tcp 17954:udp"],
+        ["add", "Lab", "--host", host, "--sequence", "1337:tcp 17954:udp"],  # sorted first: the first row
         ["settings", "set", "winbox_path", r"C:\tools\winbox.exe"],
     ):
-        proc = windows.wine([cli, *args], prefix=prefix, check=False)
+        proc = machine.wine(machine.cli, *args)
         assert proc.returncode == 0, proc.stdout + proc.stderr
     assert not display.tray_icons()
-    env = {**windows.wine_env(prefix), "DISPLAY": display.display}
+    env = {**windows.wine_env(machine.prefix), "DISPLAY": display.display}
     gui = subprocess.Popen(
-        ["wine", str(folder / "knockgui.exe")],
+        ["wine", machine.exe],  # where the installer put it (its Start-menu shortcut's target)
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
@@ -71,7 +71,7 @@ def test_the_window_shows_docks_in_the_tray_and_a_double_click_knocks_and_starts
         assert gui.poll() is None  # no abort on the UISettings call
         assert display.window_name(window).endswith(r"C:\users\root\AppData\Roaming\knockgui")
         display.wait_tray_icons(wm_class="explorer.exe", timeout=30)  # Wine's tray icon, docked in trayer
-        record = prefix / "drive_c" / "tools" / "winbox-args.txt"
+        record = machine.prefix / "drive_c" / "tools" / "winbox-args.txt"
         display.xdotool(
             "mousemove", "--window", str(window), *map(str, ROW), "click", "--repeat", "2", "--delay", "80", "1"
         )
@@ -84,5 +84,5 @@ def test_the_window_shows_docks_in_the_tray_and_a_double_click_knocks_and_starts
         assert record.read_text(encoding="utf-8").split() == [r"C:\tools\winbox.exe", host]  # port 8291: the default
         assert seed_router.host4 in seed_router.set_members("safe_4")  # the knock opened the router for us
     finally:
-        subprocess.run(["wineserver", "-k"], env=windows.wine_env(prefix), capture_output=True, timeout=30)
+        subprocess.run(["wineserver", "-k"], env=windows.wine_env(machine.prefix), capture_output=True, timeout=30)
         gui.wait(timeout=30)

@@ -1,7 +1,8 @@
 """The Windows installer and the portable zip, as a field technician gets them (issue 15), under Wine.
 
 The installer (``knockgui-setup-VERSION.exe``, NSIS) is installed silently (``/S /AUTOSTART``) into a Wine
-prefix made for this session (a clean "machine", not the build's), then: the registry values are the
+prefix made for this session (a clean "machine", not the build's: conftest's ``machine``, which the GUI
+test of test_windows_gui.py also uses), then: the registry values are the
 ones knockgui itself writes (links: knockgui/core/linkreg.py, start with Windows:
 knockgui/core/autostart.py), the Start-menu shortcut exists, the installed ``knockgui-cli.exe`` adds a
 router (%APPDATA%\\knockgui and Credential Manager) and knocks the namespace router by its name, and the
@@ -11,17 +12,15 @@ uninstaller removes the program files and registry values but keeps the user's r
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
 import time
 import zipfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from tests.packaging.wine_machine import Machine
 from tests.testbed.netns import NamespaceRouter, Stage, knock_ruleset
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,88 +33,22 @@ from knockgui.core import autostart, linkreg  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.wine, pytest.mark.timeout(1200)]
 
-UNINSTALL_KEY = r"HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\knockgui"
+UNINSTALL_KEY = r"Software\Microsoft\Windows\CurrentVersion\Uninstall\knockgui"
 SEQUENCE = "1337:tcp 17954:udp"
-
-
-@dataclass(frozen=True)
-class Machine:
-    """A Wine prefix with knockgui installed by its installer."""
-
-    prefix: Path
-    user_dir: Path  # drive_c/users/NAME
-    install_dir: Path  # host path of %LOCALAPPDATA%\Programs\knockgui
-
-    def wine(self, *args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
-        return windows.wine(list(args), prefix=self.prefix, check=check, timeout=300)
-
-    def win(self, path: Path) -> str:
-        """The C: path of a file in the prefix."""
-        return "C:\\" + str(path.relative_to(self.prefix / "drive_c")).replace("/", "\\")
-
-    @property
-    def exe(self) -> str:
-        return self.win(self.install_dir / "knockgui.exe")
-
-    @property
-    def cli(self) -> str:
-        return self.win(self.install_dir / "knockgui-cli.exe")
-
-    @property
-    def appdata_knockgui(self) -> Path:
-        return self.user_dir / "AppData" / "Roaming" / "knockgui"
-
-    @property
-    def shortcut(self) -> Path:
-        return (
-            self.user_dir / "AppData" / "Roaming" / "Microsoft" / "Windows" / "Start Menu" / "Programs" / "knockgui.lnk"
-        )
-
-    def reg(self, key: str, name: str = "") -> str | None:
-        """A REG_SZ value under HKCU ('' = the default value), or None when it is not there."""
-        full = key if key.startswith("HKCU\\") else f"HKCU\\{key}"
-        proc = self.wine("reg", "query", full, *(["/v", name] if name else ["/ve"]))
-        if proc.returncode != 0:
-            return None
-        for line in proc.stdout.splitlines():  # "    NAME    REG_SZ    DATA" ("(Default)" for the default)
-            parts = line.strip().split("    ", 2)
-            if len(parts) >= 2 and parts[0] == (name or "(Default)") and parts[1] == "REG_SZ":
-                return parts[2] if len(parts) == 3 else ""
-        return None
-
-    def key_exists(self, key: str) -> bool:
-        return self.wine("reg", "query", f"HKCU\\{key}").returncode == 0
-
-
-def fresh_prefix(path: Path) -> Path:
-    windows.ensure_prefix(path)
-    return path
-
-
-@pytest.fixture(scope="session")
-def machine(windows_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Machine]:
-    prefix = fresh_prefix(tmp_path_factory.mktemp("wine-machine") / "prefix")
-    setup = windows_dist / f"knockgui-setup-{__version__}.exe"
-    proc = windows.wine([str(setup), "/S", "/AUTOSTART"], prefix=prefix, check=False, timeout=300)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    users = [p for p in (prefix / "drive_c" / "users").iterdir() if (p / "AppData").is_dir() and p.name != "Public"]
-    assert len(users) == 1, users
-    yield Machine(prefix, users[0], users[0] / "AppData" / "Local" / "Programs" / "knockgui")
-    subprocess.run(["wineserver", "-k"], env=windows.wine_env(prefix), capture_output=True, timeout=30)
-    shutil.rmtree(prefix, ignore_errors=True)
 
 
 def test_silent_install_for_this_user_links_shortcut_and_autostart(machine: Machine) -> None:
     for name in ("knockgui.exe", "knockgui-cli.exe", "uninstall.exe", "_internal"):
         assert (machine.install_dir / name).exists(), f"{name} is not in {machine.install_dir}"
     # The links are exactly what knockgui's own "Open links with knockgui" writes for this exe.
-    for value in linkreg.windows_entries([machine.exe]):
-        assert machine.reg(value.key, value.name) == value.data, value
+    links = {**machine.values(r"Software\Classes\knockgui"), **machine.values(r"Software\Classes\winbox")}
+    assert links == {(v.key, v.name): v.data for v in linkreg.windows_entries([machine.exe])}
     run = autostart.windows_value([machine.exe, "--tray"])
-    assert machine.reg(run.key, run.name) == run.data == f'"{machine.exe}" --tray'
-    assert machine.reg(UNINSTALL_KEY, "DisplayName") == "knockgui"
-    assert machine.reg(UNINSTALL_KEY, "DisplayVersion") == __version__
-    assert machine.reg(UNINSTALL_KEY, "UninstallString") == f'"{machine.win(machine.install_dir)}\\uninstall.exe"'
+    assert machine.values(run.key)[(run.key, run.name)] == run.data == f'"{machine.exe}" --tray'
+    uninstall = machine.values(UNINSTALL_KEY)
+    assert uninstall[(UNINSTALL_KEY, "DisplayName")] == "knockgui"
+    assert uninstall[(UNINSTALL_KEY, "DisplayVersion")] == __version__
+    assert uninstall[(UNINSTALL_KEY, "UninstallString")] == f'"{machine.win(machine.install_dir)}\\uninstall.exe"'
     data = machine.shortcut.read_bytes()
     assert data[:4] == b"L\x00\x00\x00"  # a shell link
     assert b"knockgui.exe" in data or "knockgui.exe".encode("utf-16-le") in data
@@ -123,9 +56,9 @@ def test_silent_install_for_this_user_links_shortcut_and_autostart(machine: Mach
     assert machine.wine(machine.cli, "autostart", "status").stdout == "on\n"
     off = machine.wine(machine.cli, "autostart", "off")
     assert off.stdout == "knockgui no longer starts with Windows.\n", off.stdout + off.stderr
-    assert machine.reg(run.key, run.name) is None
+    assert (run.key, run.name) not in machine.values(run.key)
     machine.wine(machine.cli, "autostart", "on")
-    assert machine.reg(run.key, run.name) == run.data
+    assert machine.values(run.key)[(run.key, run.name)] == run.data
 
 
 @pytest.mark.root
@@ -147,7 +80,7 @@ def test_the_installed_cli_keeps_a_router_and_knocks_it_by_name(
 def test_the_uninstaller_removes_the_program_and_keeps_the_users_routers_and_secrets(
     machine: Machine, windows_dist: Path, tmp_path: Path
 ) -> None:
-    if not (machine.appdata_knockgui / "routers.json").is_file():  # the knock test did not run (not root)
+    if machine.wine(machine.cli, "show", "Office").returncode != 0:  # the knock test did not run (not root)
         add = machine.wine(machine.cli, "add", "Office", "--host", "192.0.2.1", "--sequence", SEQUENCE)
         assert add.returncode == 0, add.stdout + add.stderr
     kept = (machine.appdata_knockgui / "routers.json").read_bytes()
@@ -160,8 +93,8 @@ def test_the_uninstaller_removes_the_program_and_keeps_the_users_routers_and_sec
     assert not machine.shortcut.exists()
     for scheme in linkreg.SCHEMES:
         assert not machine.key_exists(rf"Software\Classes\{scheme}")
-    assert machine.reg(autostart.RUN_KEY, autostart.RUN_VALUE) is None
-    assert not machine.key_exists(UNINSTALL_KEY.removeprefix("HKCU\\"))
+    assert (autostart.RUN_KEY, autostart.RUN_VALUE) not in machine.values(autostart.RUN_KEY)
+    assert not machine.key_exists(UNINSTALL_KEY)
     # Kept: %APPDATA%\knockgui as it was, and the secrets, which the portable build reads back.
     assert (machine.appdata_knockgui / "routers.json").read_bytes() == kept
     portable = unzip(windows_dist, tmp_path)

@@ -3,10 +3,12 @@
 Why: Qt 6.8's "windows" platform builds its palette from WinRT's
 ``Windows.UI.ViewManagement.UISettings``; Wine 8 has no such runtime class (combase: "Failed to find
 library for L"Windows.UI.ViewManagement.UISettings""), C++/WinRT throws and the exe aborts (exit 9)
-before any window. What is tried, least invasive first: ``-platform windows:darkmode=0`` and the other
-platform options do not avoid the call (the palette always asks for the accent colour); Debian 12 has
-no newer Wine. What works: ``wine_stubs/uisettings.c``, a small UISettings class (IUISettings3's
-GetColorValue with the Windows 10 default colours), built here with mingw-w64 and registered under
+before any window. Tried first, on the built exe on Xvfb, each ending the same way (exit 9 right after
+that call): ``-platform windows:darkmode=0``, the same with ``-style fusion``, and
+``-platform windows:nodirectwrite,darkmode=0,fontengine=freetype`` (a ``WINEQT_QPA_PLATFORM`` variable
+only passes the same options through Wine): the palette asks for the accent colour whatever the options.
+Debian 12 has no newer Wine (8.0 only; no backports). What works: ``wine_stubs/uisettings.c``, a small
+UISettings class (IUISettings3's GetColorValue with the Windows 10 default colours), built here with mingw-w64 and registered under
 ``HKLM\\Software\\Microsoft\\WindowsRuntime\\ActivatableClassId`` in the test's own prefix, the way
 Windows registers its runtime classes. Nothing of it is in a build or reaches a user; the shipped exe
 and Qt are unchanged. ``wine_stubs/winbox.c`` is the stand-in winbox.exe that records its command line.
@@ -45,9 +47,8 @@ def compile_stubs(out: Path) -> tuple[Path, Path]:
     return dll, exe
 
 
-def gui_prefix(prefix: Path, dll: Path) -> Path:
-    """A new Wine prefix with the UISettings class registered."""
-    windows.ensure_prefix(prefix)
+def register_uisettings(prefix: Path, dll: Path) -> Path:
+    """Register the test-only UISettings class in the Wine prefix ``prefix`` (HKLM, as Windows does)."""
     shutil.copy(dll, prefix / "drive_c" / "windows" / "system32" / STUB_DLL)
     key = rf"HKLM\Software\Microsoft\WindowsRuntime\ActivatableClassId\{UISETTINGS_CLASS}"
     windows.wine(
