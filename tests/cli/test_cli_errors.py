@@ -180,7 +180,13 @@ def test_an_empty_config_dir_is_refused_and_not_the_users_own_folder(value: str,
     # stay isolated wrote into the real user's settings (found by benchmarks/redteam.py)
     home = Path(os.environ["HOME"])
     before = sorted(home.rglob("*"))
-    result = cli("--config-dir", value, "settings", "set", "browser", "x")
+    result = subprocess.run(  # in tmp_path: the old code made a folder ' ' in the current one
+        [*CLI, "--config-dir", value, "settings", "set", "browser", "x"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
     assert result.returncode == 2, result
     assert "config folder is empty" in result.stderr
     assert "Traceback" not in result.stderr
