@@ -85,6 +85,15 @@ def _named_command(argv: Sequence[str]) -> str | None:
     return None
 
 
+def _config_dir_value(text: str) -> str:
+    """--config-dir's value: an empty one is refused (it would silently mean the OS's own folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            "the config folder is empty; give a folder, or leave --config-dir out to use the usual one"
+        )
+    return text
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The CLI's parser; ``only`` (a FAST_COMMANDS key) registers just that command's module."""
     if only is not None:
@@ -103,7 +112,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument(
         "--config-dir",
         metavar="DIR",
-        default=os.environ.get("KNOCKGUI_CONFIG_DIR"),
+        type=_config_dir_value,
+        default=os.environ.get("KNOCKGUI_CONFIG_DIR") or None,
         help="folder of the router inventory and settings (default: KNOCKGUI_CONFIG_DIR or the OS's)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

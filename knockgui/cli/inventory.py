@@ -20,6 +20,7 @@ from knockgui.core.errors import InputError, KnockguiError
 from knockgui.core.model import Router, Service, ServiceSpec
 from knockgui.core.opened import OpenState
 from knockgui.core.paths import config_dir
+from knockgui.core.readfile import UnreadableFile, read_regular
 from knockgui.core.secrets import KeyringSecretStore, RouterSecret
 from knockgui.core.sequence import Protocol, Sequence, format_sequence, parse_sequence
 from knockgui.core.store import Inventory
@@ -63,12 +64,19 @@ def read_sequence_text(value: str) -> str:
     return _ask("Knock sequence (e.g. 1337:tcp 17954:udp): ") if value == "-" else value
 
 
+PASSPHRASE_FILE_LIMIT = 64 * 1024  # a passphrase file holds one line
+
+
 def read_passphrase(path: str | None, *, confirm: bool) -> str:
     if path:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
+        try:  # bounded, regular files only: a FIFO or /dev/zero given here hung or filled memory
+            text = read_regular(Path(path), PASSPHRASE_FILE_LIMIT).decode("utf-8")
         except UnicodeDecodeError:  # its message would quote a byte of the file
             raise InputError(f"The passphrase file {path} is not UTF-8 text; write the passphrase as text.") from None
+        except UnreadableFile as exc:
+            raise InputError(
+                f"The passphrase file {path} {exc.reason}; give a regular file with the passphrase on its first line."
+            ) from None
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
             raise InputError(f"Could not read the passphrase file {path} ({reason}); check its name.") from None

@@ -462,11 +462,11 @@ class Inventory:
 
 
 def _temp_files(path: Path) -> list[Path]:
-    """Temporary files of an interrupted write of ``path`` (written only with its lock held)."""
-    prefix = f".{path.name}."
+    """Temporary files of an interrupted write of ``path`` or of its journal (both written with its lock held)."""
+    prefixes = (f".{path.name}.", f"..{path.name}.pending.")  # atomic_write's names for the file and the journal
     try:
         with os.scandir(path.parent) as entries:
-            return [Path(e.path) for e in entries if e.name.startswith(prefix) and e.name.endswith(".tmp")]
+            return [Path(e.path) for e in entries if e.name.startswith(prefixes) and e.name.endswith(".tmp")]
     except OSError:
         return []
 

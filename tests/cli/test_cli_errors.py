@@ -114,7 +114,8 @@ def test_passphrase_file_that_is_a_folder_or_not_text(tmp_path: Path) -> None:
     proc = cli("export", str(tmp_path / "out.kge"), "--with-secrets", "--passphrase-file", str(tmp_path))
     assert proc.returncode == 2
     assert sentence(proc.stderr) == (
-        f"knockgui-cli: Could not read the passphrase file {tmp_path} (Is a directory); check its name."
+        f"knockgui-cli: The passphrase file {tmp_path} is a folder, not a regular file; "
+        "give a regular file with the passphrase on its first line."
     )
     binary = tmp_path / "binary"
     binary.write_bytes(b"\xdf\xff\xfe secret tail")
@@ -171,3 +172,44 @@ def test_a_usage_error_is_one_sentence_pointing_at_help(args: tuple[str, ...], l
     proc = cli(*args)
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr == line + "\n"
+
+
+@pytest.mark.parametrize("value", ["", " "])
+def test_an_empty_config_dir_is_refused_and_not_the_users_own_folder(value: str, tmp_path: Path) -> None:
+    # '--config-dir ""' (a script's unset variable) used to mean the OS's own folder: a harness meant to
+    # stay isolated wrote into the real user's settings (found by benchmarks/redteam.py)
+    home = Path(os.environ["HOME"])
+    before = sorted(home.rglob("*"))
+    result = subprocess.run(  # in tmp_path: the old code made a folder ' ' in the current one
+        [*CLI, "--config-dir", value, "settings", "set", "browser", "x"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2, result
+    assert "config folder is empty" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(home.rglob("*")) == before
+
+
+def test_a_passphrase_file_that_is_a_fifo_a_device_or_huge_is_refused_at_once(tmp_path: Path) -> None:
+    # a FIFO hung the export (and import) forever, /dev/zero filled memory, a 30 MB file became a 30 MB
+    # passphrase (found by benchmarks/redteam.py's manual probes); now: bounded, regular files only
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    huge = tmp_path / "huge"
+    huge.write_bytes(b"a" * (1 << 20))
+    for path, what in (
+        (fifo, "is a named pipe (FIFO), not a regular file"),
+        (Path("/dev/zero"), "is a device"),
+        (huge, "is larger than 64 KiB"),
+    ):
+        for command in (["export", str(tmp_path / "out.kge"), "--with-secrets"],):  # import reads it the same way
+            start = time.monotonic()
+            proc = subprocess.run(
+                [*CLI, *command, "--passphrase-file", str(path)], capture_output=True, text=True, timeout=30
+            )
+            assert time.monotonic() - start < 20
+            assert proc.returncode == 2, proc
+            assert f"The passphrase file {path} {what}" in sentence(proc.stderr)
