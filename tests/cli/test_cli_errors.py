@@ -158,7 +158,7 @@ def test_a_binary_router_list_is_kept_aside_with_a_warning(config_dir: Path) -> 
     [
         (
             ("add", "x", "--port", "abc"),
-            "knockgui-cli add: argument --port: invalid int value: 'abc'; see knockgui-cli add --help.",
+            "knockgui-cli add: argument --port: must be a whole number written with the digits 0-9; see knockgui-cli add --help.",
         ),
         (
             ("add",),
