@@ -14,7 +14,8 @@ knock that must open the port. Each run is timed from the first packet to an acc
 * stdlib:   ``python -c "import argparse, dataclasses, socket, selectors, threading"``: the standard
             modules the CLI needs, before any knockgui code
 
-Goals: engine within 2 ms of the floor; the CLI process within 2x of ``python -c pass``. Also reports
+Goals: engine within 2 ms of the floor; the CLI process within 2.5x of ``python -c pass``, with ordinary
+start-up code (issue 14: lazy imports of heavy modules, no stand-in modules, the real ``signal``). Also reports
 how long ``knock()`` takes to stop after a cancel while checking a port that never answers.
 """
 
@@ -33,6 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+CLI_GOAL = 2.5  # the CLI process against python -c pass
 sys.path.insert(0, str(ROOT))
 
 from knockgui.core.errors import CancelledError  # noqa: E402
@@ -186,7 +188,10 @@ def main() -> int:
         med = {k: statistics.median(v) for k, v in results.items()}
         print()
         print(f"engine - floor     {med['engine'] - med['floor']:+7.2f} ms   (goal: within 2 ms)")
-        print(f"cli / python -c    {med['cli'] / med['python']:7.2f} x    (goal: within 2x)")
+        ratio = med["cli"] / med["python"]
+        print(
+            f"cli / python -c    {ratio:7.2f} x    (goal: within {CLI_GOAL}x): {'OK' if ratio <= CLI_GOAL else 'MISSED'}"
+        )
         print(f"stdlib / python -c {med['stdlib'] / med['python']:7.2f} x    (argparse, dataclasses, socket... alone)")
         if "knock" in med:
             print(f"cli / knock+check  {med['cli'] / med['knock']:7.2f} x")

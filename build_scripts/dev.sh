@@ -25,7 +25,7 @@ TEST_PACKAGES=(
     haskell-status-notifier-item-utils haskell-gtk-sni-tray-utils dunst
     dbus dbus-x11
     openssh-server openssh-client inetutils-telnet
-    binutils wine wine64
+    binutils wine wine64 nsis gcc-mingw-w64-x86-64-win32
 )
 
 as_root() {

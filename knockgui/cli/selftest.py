@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+import knockgui.cli
 from knockgui.core import selftest
 
 EXIT_FAILED = 1
@@ -34,7 +35,11 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 def run(args: argparse.Namespace) -> int:
     with selftest.Reporter(args.report) as reporter:
         report = selftest.run(
-            [lambda: selftest.core_checks(cli=True, keyring_round_trip=not args.no_keyring_write)],
+            [
+                lambda: selftest.core_checks(
+                    packages=[knockgui.cli], qt_free=True, keyring_round_trip=not args.no_keyring_write
+                )
+            ],
             reporter,
         )
     return 0 if report.was_successful() else EXIT_FAILED

@@ -11,12 +11,9 @@ import socket
 import threading
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from knockgui.core.errors import CancelledError, InputError, ResolveError
-
-TYPE_CHECKING = False  # typing is imported by type checkers only: it costs the CLI's start-up time
-if TYPE_CHECKING:
-    from typing import Any
 
 CANCEL_POLL_S = 0.05  # how often a waiting resolve looks at the cancel event
 

@@ -68,3 +68,9 @@ class CancelledError(KnockguiError):
     """The user cancelled a knock or a check."""
 
     exit_code = 130
+
+
+class PortClosedError(KnockguiError):
+    """The knock went out but the service port did not open (no answer, refused, unreachable). Exit code 1."""
+
+    exit_code = 1

@@ -24,12 +24,9 @@ import socket
 import struct
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from knockgui.core.errors import NetworkError, PermissionProblem
-
-TYPE_CHECKING = False  # typing is imported by type checkers only: it costs the CLI's start-up time
-if TYPE_CHECKING:
-    from typing import Any
 
 ECHO_REQUEST_V4 = 8
 ECHO_REQUEST_V6 = 128

@@ -30,7 +30,9 @@ MIME_TYPES = tuple(f"x-scheme-handler/{scheme}" for scheme in SCHEMES)
 def gui_command(platform: str = sys.platform) -> list[str]:
     """How to start the knockgui GUI here: the frozen executable, the installed script, or ``python -m``."""
     if getattr(sys, "frozen", False):
-        return [sys.executable]
+        # The frozen CLI (knockgui-cli[.exe]) sits beside the GUI: in the installed folder and in dist/.
+        gui = Path(sys.executable).with_name("knockgui.exe" if platform == "win32" else "knockgui")
+        return [str(gui)] if gui.is_file() else [sys.executable]
     script = Path(sys.executable).with_name("knockgui.exe" if platform == "win32" else "knockgui")
     if script.is_file():
         return [str(script)]
@@ -50,9 +52,14 @@ def _desktop_quote(arg: str) -> str:
     return '"' + inner.replace("\\", "\\\\") + '"'
 
 
+def desktop_exec(command: Sequence[str]) -> str:
+    """``command`` as a desktop file's Exec value (each argument quoted as the spec asks)."""
+    return " ".join(_desktop_quote(a) for a in command)
+
+
 def desktop_entry(command: Sequence[str]) -> str:
     """The ``.desktop`` file that hands a link to ``command LINK``."""
-    exec_line = " ".join(_desktop_quote(a) for a in command) + " %u"
+    exec_line = desktop_exec(command) + " %u"
     return (
         "[Desktop Entry]\n"
         "Type=Application\n"
@@ -178,9 +185,12 @@ def _windows_quote(arg: str) -> str:
 
 
 def windows_entries(command: Sequence[str]) -> list[RegistryValue]:
-    """The HKCU values that make ``command "LINK"`` the handler of both schemes (data, for any platform)."""
-    open_command = " ".join(_windows_quote(a) for a in command) + ' "%1"'
-    icon = f"{_windows_quote(command[0])},0"
+    """The HKCU values that make ``command "LINK"`` the handler of both schemes (data, for any platform).
+
+    The program is always in quotes (as Windows asks, and as the installer writes them: installer.nsi)."""
+    program = '"' + command[0] + '"'
+    open_command = " ".join([program, *(_windows_quote(a) for a in command[1:])]) + ' "%1"'
+    icon = f"{program},0"
     values: list[RegistryValue] = []
     for scheme in SCHEMES:
         base = f"Software\\Classes\\{scheme}"

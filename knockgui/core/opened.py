@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import json
+import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,24 @@ def reknock_interval(router: Router, longest_s: int = 0) -> int:
         return router.keep_open_s
     derived = max(10, router.final_timeout_s * 4 // 5)
     return min(derived, longest_s) if longest_s > 0 else derived
+
+
+def host_has_address(host: str, address: str) -> bool:
+    """Whether ``host`` (an address, or a name looked up now) is ``address``: a remembered address is only
+    used for the router whose host it belongs to, so a changed host or an edited ``open.json`` can never
+    send a client (and a password on its command line) elsewhere."""
+    try:
+        wanted = ipaddress.ip_address(address.split("%", 1)[0])
+        infos = socket.getaddrinfo(host.strip("[]"), None, proto=socket.IPPROTO_TCP)
+    except (ValueError, OSError, UnicodeError):
+        return False
+    found = set()
+    for info in infos:
+        try:
+            found.add(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]))
+        except ValueError:
+            continue
+    return wanted in found
 
 
 def _valid_address(text: object) -> str | None:

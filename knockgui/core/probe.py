@@ -108,7 +108,8 @@ def attempt_offsets(timeout: float, interval: float = RETRY_INTERVAL_S) -> list[
     return offsets
 
 
-def _close(sock: socket.socket) -> None:
+def close_now(sock: socket.socket) -> None:
+    """Close without lingering (a reset, not a FIN handshake, for a connection we only probed)."""
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, NO_LINGER)
     except OSError:
@@ -195,7 +196,7 @@ def check_target(
     finally:
         selector.close()
         for sock in pending:
-            _close(sock)
+            close_now(sock)
 
 
 def check_port(

@@ -9,8 +9,8 @@ build (which bundles the folder as data) all find them. The GUI uses ``icon_png_
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-TYPE_CHECKING = False  # importlib.resources is imported only when a file is not beside the modules
 if TYPE_CHECKING:
     from importlib.abc import Traversable
 

@@ -69,7 +69,7 @@ FAMILIES = ("auto", "ipv4", "ipv6", "both")
 class ScriptOptions:
     list_prefix: str = "knockgui"  # address lists PREFIX-stage1..N-1, PREFIX-safe, PREFIX-block; comments "PREFIX: "
     stage_timeout: str = "15s"  # how long each intermediate stage waits for the next knock
-    final_timeout: str = "3h"  # how long a knocked address may connect
+    final_timeout: str = ""  # how long a knocked address may connect ("": the router's final_timeout_s)
     drop: str = "management"  # "management": drop the management port(s) for others; "all": all other input
     family: str = "auto"  # "auto" (IPv6 rules for an IPv6 host, else IPv4), "ipv4", "ipv6", "both"
     my_address: str = ""  # the technician's address as the router sees it: put on the safe list first
@@ -81,7 +81,7 @@ class ScriptOptions:
         check_prefix(self.list_prefix)
         for what, value in (
             ("stage timeout", self.stage_timeout),
-            ("final timeout", self.final_timeout),
+            ("final timeout", self.final_timeout or "3h"),
             ("guard timeout", self.guard_timeout),
         ):
             duration_seconds(value, what)
@@ -153,6 +153,14 @@ def _match(step: Step, ipv6: bool) -> str:
     return text
 
 
+def _final(router: Router, opts: ScriptOptions) -> str:
+    """The safe list's timeout: the option's, else the router's own ``final_timeout_s`` (what knockgui
+    assumes when it decides whether a knocked router is still open)."""
+    if opts.final_timeout:
+        return format_duration(duration_seconds(opts.final_timeout, "final timeout"))
+    return format_duration(duration_seconds(f"{router.final_timeout_s}s", "router's final timeout"))
+
+
 def _lists(opts: ScriptOptions, n: int) -> list[str]:
     prefix = opts.list_prefix
     block = [f"{prefix}-block"] if opts.guard and n > 1 else []
@@ -163,7 +171,7 @@ def _rules(router: Router, sequence: Sequence, opts: ScriptOptions, ports: list[
     p = opts.list_prefix
     n = len(sequence.steps)
     stage_t = format_duration(duration_seconds(opts.stage_timeout))
-    final_t = format_duration(duration_seconds(opts.final_timeout))
+    final_t = _final(router, opts)
     label = ", ".join(dict.fromkeys(spec.label for spec in router.services))
     port_list = ",".join(str(x) for x in ports)
     where = "" if opts.place_before is None else f" place-before={opts.place_before}"
@@ -219,9 +227,9 @@ def _guard(sequence: Sequence, opts: ScriptOptions, ports: list[int]) -> list[st
     return out
 
 
-def _own_address_lines(opts: ScriptOptions, menus: list[str]) -> list[str]:
+def _own_address_lines(router: Router, opts: ScriptOptions, menus: list[str]) -> list[str]:
     p = opts.list_prefix
-    final_t = format_duration(duration_seconds(opts.final_timeout))
+    final_t = _final(router, opts)
     entry = f"list={quote(p + '-safe')} timeout={final_t} comment={quote(f'{p}: technician')}"
     if opts.my_address:
         net = own_network(opts.my_address)
@@ -269,8 +277,13 @@ def routeros_script(
     opts.validate()
     chosen = _ports(router, ports)
     menus = families(router, opts)
+    if opts.place_before is not None and len(menus) > 1:
+        raise InputError(
+            "A place-before rule number belongs to one filter list: generate the IPv4 and the IPv6 script "
+            "separately (family ipv4, then ipv6), each with the number from its own print."
+        )
     stage_t = format_duration(duration_seconds(opts.stage_timeout))
-    final_t = format_duration(duration_seconds(opts.final_timeout))
+    final_t = _final(router, opts)
     name = quote(router.name)[1:-1]
     port_text = ", ".join(str(x) for x in chosen)
     where = "/ipv6" if menus == ["ipv6"] else "/ip"
@@ -310,7 +323,7 @@ def routeros_script(
             "# drop=all: the last rule drops ALL other input, as in the seed recipe; check you keep LAN access."
         )
     head.append("# The commands that remove everything this script adds are at its end.")
-    body = _own_address_lines(opts, menus)
+    body = _own_address_lines(router, opts, menus)
     for menu in menus:
         if menu == "ipv6" and len(menus) > 1:
             body.append("# IPv6: the same rules for IPv6 address lists (ICMPv6 packet-size = IPv4 size + 20).")

@@ -16,6 +16,7 @@ Parsing and printing round-trip: ``parse_sequence(format_sequence(s)) == s``.
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -30,9 +31,8 @@ MAX_DELAY_MS = 600_000
 MAX_STEPS = 64
 
 _SEPARATORS = re.compile(r"[\s,]+")
-# string.ascii_letters + digits + punctuation, spelled out: importing `string` costs the CLI's start-up.
-_PRINTABLE = "".join(chr(c) for c in range(33, 127))
-_HEX_DIGITS = "0123456789abcdefABCDEF"
+_PRINTABLE = string.ascii_letters + string.digits + string.punctuation
+_HEX_DIGITS = string.hexdigits
 _TEXT_SAFE = set(_PRINTABLE) - {",", '"', "'", "\\"}
 
 

@@ -380,6 +380,7 @@ def router_from_dict(data: object, *, new_id: bool = False) -> Router:
 # The load fast path (see fast_router_from_dict). Each pattern accepts only text that the full check
 # accepts unchanged: printable ASCII (no control or invisible characters), nothing to strip at either end.
 _FAST_NAME = re.compile(rf"[!-,.-~](?:[ -~]{{0,{MAX_NAME - 2}}}[!-~])?")  # not starting with '-'
+_FAST_NOTES = re.compile(rf"[ -~\t\n]{{0,{MAX_NOTES}}}")  # printable ASCII, tabs and newlines: what imports bring
 _FAST_GROUP = re.compile(rf"[!-~](?:[ -~]{{0,{MAX_GROUP - 2}}}[!-~])?")
 _FAST_USER = re.compile(rf"[!-,.-~](?:[ -~]{{0,{MAX_USER - 2}}}[!-~])?")
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
@@ -428,6 +429,8 @@ def _trusted_router(data: dict[str, Any]) -> Router | None:
     get = data.get
     name, host, router_id = get("name"), get("host"), get("id")
     pass_password, by_name = get("pass_password", False), get("connect_by_name", False)
+    needs_sequence = get("needs_sequence", False)  # imported routers: many, so they keep the fast path
+    notes = get("notes", "")
     if (
         type(name) is not str
         or _FAST_NAME.fullmatch(name) is None
@@ -440,12 +443,13 @@ def _trusted_router(data: dict[str, Any]) -> Router | None:
         or type(by_name) is not bool
         or not _fast_text(get("group", ""), _FAST_GROUP)
         or not _fast_text(get("user", ""), _FAST_USER)
-        or get("notes", "") != ""
+        or type(notes) is not str
+        or (notes and _FAST_NOTES.fullmatch(notes) is None)
         or get("delay_ms") is not None
         or get("timeout_s") is not None
         or get("keep_open_s") is not None
         or get("final_timeout_s", _DEFAULT_FINAL) != _DEFAULT_FINAL
-        or get("needs_sequence", False) is not False
+        or type(needs_sequence) is not bool
         or get("command_unconfirmed", False) is not False
     ):
         return None
@@ -458,8 +462,10 @@ def _trusted_router(data: dict[str, Any]) -> Router | None:
         group=get("group", ""),
         services=services,
         user=get("user", ""),
+        notes=notes,
         pass_password=pass_password,
         connect_by_name=by_name,
+        needs_sequence=needs_sequence,
         id=router_id,
     )
 

@@ -23,6 +23,7 @@ from knockgui.gui.qtints import set_enum_property
 class Actions:
     connect: QAction
     knock_only: QAction
+    knock_group: QAction
     add: QAction
     edit: QAction
     duplicate: QAction
@@ -38,7 +39,16 @@ class Actions:
 
     def router_actions(self) -> list[QAction]:
         """Actions that need a selected router."""
-        return [self.connect, self.knock_only, self.edit, self.duplicate, self.delete, self.copy_host, self.script]
+        return [
+            self.connect,
+            self.knock_only,
+            self.knock_group,
+            self.edit,
+            self.duplicate,
+            self.delete,
+            self.copy_host,
+            self.script,
+        ]
 
 
 def _action(
@@ -80,6 +90,14 @@ def create_actions(window: QWidget) -> Actions:
             "Knock and check the port, without starting the client",
             "knock",
             "knock_only",
+        ),
+        knock_group=_action(
+            window,
+            "Knock &group",
+            [key("Ctrl+Shift+K")],
+            "Knock and check every router of the selected router's group, without starting clients",
+            "knock",
+            "knock_group",
         ),
         add=_action(window, "&Add router…", [key("Ctrl+N")], "Add a router (Ctrl+N)", "add", "add"),
         edit=_action(window, "&Edit…", [key("F2"), key("Ctrl+E")], "Edit the router (F2)", "edit", "edit"),
@@ -127,7 +145,7 @@ def context_menu(
     Add and Import on empty space. The menu key and Shift+F10 open it at the current row."""
     menu = QMenu(parent)
     if view.indexAt(pos).isValid():
-        menu.addActions([actions.connect, actions.knock_only])
+        menu.addActions([actions.connect, actions.knock_only, actions.knock_group])
         if router is not None and start_knock is not None:
             with_menu = menu.addMenu("Connect &with")
             with_menu.setObjectName("connect_with")
@@ -165,7 +183,7 @@ def build_menus(bar: QMenuBar, actions: Actions) -> None:
     """Every action in a menu too (with its shortcut shown), so everything is reachable by keyboard."""
     a = actions
     routers = bar.addMenu("&Routers")
-    routers.addActions([a.connect, a.knock_only, a.cancel])
+    routers.addActions([a.connect, a.knock_only, a.knock_group, a.cancel])
     routers.addSeparator()
     routers.addActions([a.add, a.edit, a.duplicate, a.delete])
     routers.addSeparator()

@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="start with a simulated router on loopback (temporary config, no keyring) to try the whole flow",
     )
     parser.add_argument("--self-test", action="store_true", help="check this installation and exit")
+    parser.add_argument(
+        "--tray", action="store_true", help="start in the tray (as at log-in); without a tray, minimised"
+    )
     from knockgui.gui.quick import add_arguments  # --knock/--connect NAME, LINK (TRAY)
 
     add_arguments(parser)
@@ -68,6 +71,7 @@ def parse_args(args_list: list[str]) -> argparse.Namespace:
         "knock": None,
         "connect": None,
         "link": None,
+        "tray": False,
     }
     seen: set[str] = set()
     i = 0
@@ -85,6 +89,8 @@ def parse_args(args_list: list[str]) -> argparse.Namespace:
             values[_VALUED[flag]] = value
         elif arg == "--demo" and flag not in seen:
             values["demo"] = True
+        elif arg == "--tray" and flag not in seen:
+            values["tray"] = True
         elif not arg.startswith("-") and "link" not in seen:
             flag = "link"
             values["link"] = arg
@@ -240,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         from knockgui.gui.main_window import MainWindow
 
         assert isinstance(window, MainWindow)
-        access = quick.attach(app, window, started.config_dir, claimed)  # tray, instance server, show (TRAY)
+        access = quick.attach(app, window, started.config_dir, claimed, in_tray=bool(getattr(args, "tray", False)))
         try:
             code = app.exec()
             return 130 if signal.SIGINT in received else code  # Ctrl-C: 130, as the CLI; SIGTERM: a normal quit

@@ -164,6 +164,7 @@ class MainWindow(EditingMixin, QMainWindow):
 
         a.connect.triggered.connect(self.connect_selected)
         a.knock_only.triggered.connect(lambda: self.connect_selected(launch=False))
+        a.knock_group.triggered.connect(lambda: self.knock_group())
         a.add.triggered.connect(self.add_router)
         a.edit.triggered.connect(self.edit_selected)
         a.duplicate.triggered.connect(self.duplicate_selected)
@@ -345,6 +346,21 @@ class MainWindow(EditingMixin, QMainWindow):
         for target in targets:
             self.start_knock(target, launch=launch)
 
+    def knock_group(self, group: str | None = None) -> int:
+        """Knock (and check, without launching) every router of ``group``, by default the selected
+        router's; the thread pool bounds how many run at once. Returns how many were started."""
+        if group is None:
+            router = self.selected_router()
+            if router is None:
+                self.statusBar().showMessage("No router is selected: select one of the group to knock.")
+                return 0
+            group = router.group
+        members = [r for r in self.inventory.routers if r.group.strip().casefold() == group.strip().casefold()]
+        started = sum(1 for member in members if self.start_knock(member, launch=False))
+        label = f'group "{group}"' if group.strip() else "routers without a group"
+        self.statusBar().showMessage(f"Knocking {started} of the {len(members)} {label}…")
+        return started
+
     def start_knock(self, router: Router, launch: bool = True, service: str | None = None) -> bool:
         if self.runner.is_running(router.id):
             self.statusBar().showMessage(f"{router.name}: a knock is already running (Esc cancels it)")
@@ -444,6 +460,19 @@ class MainWindow(EditingMixin, QMainWindow):
         self.filter.setClearButtonEnabled(True)
         if not self.view.horizontalHeader().isSortIndicatorShown():  # the rows are in this order already
             self._show_sort_arrow(*self.model.sort_order())
+        self._show_still_open()
+
+    def _show_still_open(self) -> None:
+        """Routers that a knock opened earlier (this run or another, the CLI's too) and that still list
+        this computer: ``open until 14:32`` in their Result cell."""
+        from knockgui.core.opened import OpenState
+
+        entries = OpenState(self.inventory.path.parent).all()
+        for router in self.model.routers:
+            entry = entries.get(router.id)
+            if entry is not None and self.model.status(router.id) is None:
+                knocked = entry.until - router.final_timeout_s
+                self.model.set_status(router.id, f"open until {entry.clock()}", StatusKind.OK, at=knocked)
 
     def _check_keyring(self) -> None:
         self.keyring_label.check(self.inventory.secrets)

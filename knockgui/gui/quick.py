@@ -159,13 +159,16 @@ class QuickAccess:
             self.tray.icon.hide()
 
 
-def attach(app: QCoreApplication, window: Any, config_dir: Path | None, claimed: Claim) -> QuickAccess:
+def attach(
+    app: QCoreApplication, window: Any, config_dir: Path | None, claimed: Claim, in_tray: bool = False
+) -> QuickAccess:
     """Tray, instance server, first show and the first request (see the module docstring).
 
     A window that is shown comes first: the tray (its icon and menu, with the D-Bus look-ups and the
     first icon painting: ~9 ms on X11), the instance server and the first request follow once it is
     painted.
-    Started minimised, the tray comes first, since it decides whether the window shows at all.
+    Started minimised (the setting, or ``in_tray``: ``knockgui --tray``, as at log-in), the tray comes
+    first, since it decides whether the window shows at all.
     """
     quick = QuickAccess(window, None, claimed.instance)
     quick.routers()  # note the file's state
@@ -192,7 +195,7 @@ def attach(app: QCoreApplication, window: Any, config_dir: Path | None, claimed:
                     window.show()  # a refused first request is shown, not swallowed by the tray
                 window.statusBar().showMessage(reply.message)
 
-    if getattr(window.settings, "start_minimised", False):
+    if in_tray or getattr(window.settings, "start_minimised", False):
         add_tray()
         if quick.tray is None:
             window.showMinimized()  # in the tray only when there is one

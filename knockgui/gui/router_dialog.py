@@ -268,8 +268,6 @@ class RouterDialog(QDialog):
             found["name"] = f'A router named "{router.name}" already exists; choose another name.'
         if "other" in found and found["other"] in (found.get("name"), found.get("host")):
             del found["other"]
-        if router.keep_open_s is not None and router.keep_open_s < validate.MIN_KEEP_OPEN_S:
-            found["other"] = f"Keep open must be off or at least {validate.MIN_KEEP_OPEN_S} s."
         if router.pass_password and not self.password.text():
             found["other"] = "Enter the password to give to Winbox, or untick the option."
         sequence_needed = not (self._original is not None and self._secret_error)

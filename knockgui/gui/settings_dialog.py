@@ -1,8 +1,10 @@
-"""Settings: program paths with Browse and a "found at ..." hint, OpenSSH vs PuTTY, defaults, tray options."""
+"""Settings: program paths with Browse and a "found at ..." hint, OpenSSH vs PuTTY, defaults, tray options,
+start with Windows / at log-in (knockgui.core.autostart: the Run value or the autostart file, off by default)."""
 
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from knockgui.core import autostart
 from knockgui.core.errors import KnockguiError
 from knockgui.core.settings import MAX_DELAY_MS, MAX_TIMEOUT_S, MIN_TIMEOUT_S, Settings
 
@@ -119,6 +122,18 @@ class SettingsDialog(QDialog):
         self.start_minimised.setChecked(settings.start_minimised)
         form.addRow("", self.close_to_tray)
         form.addRow("", self.start_minimised)
+        self.autostart = QCheckBox(
+            "Start with &Windows (in the tray)" if sys.platform == "win32" else "Start at &log-in (in the tray)"
+        )
+        self.autostart.setObjectName("autostart")
+        try:
+            self._autostart_was = autostart.is_enabled()
+        except KnockguiError as exc:  # the registry or the file cannot be read: say so, leave it alone
+            self._autostart_was = False
+            self.autostart.setEnabled(False)
+            self.autostart.setToolTip(exc.message)
+        self.autostart.setChecked(self._autostart_was)
+        form.addRow("", self.autostart)
         from knockgui.gui.quick import link_button_row  # (TRAY)
 
         form.addRow("Links", link_button_row(self))
@@ -164,6 +179,9 @@ class SettingsDialog(QDialog):
     def accept(self) -> None:
         try:
             self.result_settings()
+            if self.autostart.isEnabled() and self.autostart.isChecked() != self._autostart_was:
+                autostart.set_enabled(self.autostart.isChecked())  # the system's own state, not settings.json
+                self._autostart_was = self.autostart.isChecked()
         except KnockguiError as exc:
             self.error.setText(exc.message)
             return

@@ -31,8 +31,12 @@ def inventory(config_dir: Path) -> Inventory:
 @pytest.mark.parametrize(
     ("link", "expected"),
     [
-        ("winbox://10.0.0.1", "MikroTik-Office (10.0.0.1, port 8291): knock, then connect\n"),
-        ("knockgui://knock/branch%20ssh", "Branch SSH (branch.example.net, port 2222): knock only\n"),
+        ("winbox://10.0.0.1", "MikroTik-Office (10.0.0.1, winbox port 8291): knock, then connect\n"),
+        ("knockgui://knock/branch%20ssh", "Branch SSH (branch.example.net, winbox port 2222): knock only\n"),
+        (
+            "knockgui://connect/Branch%20SSH?service=winbox:2222",
+            "Branch SSH (branch.example.net, winbox port 2222): knock, then connect\n",
+        ),
     ],
 )
 def test_parse_link_names_the_router(inventory: Inventory, link: str, expected: str) -> None:

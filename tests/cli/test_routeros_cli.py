@@ -42,6 +42,7 @@ def run(capsys: pytest.CaptureFixture[str], config_dir: Path, *argv: str) -> tup
         (["--place-before", "١٢"], "not a rule number"),
         (["--place-before", "9" * 5000], "not a rule number"),
         (["--ipv6", "--family", "ipv4"], "--ipv6 means both"),
+        (["--ipv6", "--place-before", "3"], "generate the IPv4 and the IPv6 script separately"),
     ],
 )
 def test_bad_values_exit_2_with_a_sentence_and_no_script(
@@ -52,14 +53,21 @@ def test_bad_values_exit_2_with_a_sentence_and_no_script(
 
 
 def test_options_reach_the_script_and_warnings_go_to_stderr(office: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, office, "--my-address", "198.51.100.7", "--guard", "--ipv6", "--place-before", "3")
+    code, out, err = run(capsys, office, "--my-address", "198.51.100.7", "--guard", "--place-before", "3")
     assert code == 0
     assert err.startswith("knockgui-cli: warning: The wait after knock step 1 (20 s)") and "1337" not in err
     commands = parse_script(out)
     assert commands[0].attrs["address"] == b"198.51.100.7"
-    assert {c.menu for c in commands} == {"/ip firewall address-list", "/ip firewall filter", "/ipv6 firewall filter"}
+    assert {c.menu for c in commands} == {"/ip firewall address-list", "/ip firewall filter"}
     assert all(c.attrs["place-before"] == b"3" for c in commands if c.menu.endswith("filter"))
     assert any(c.attrs.get("address-list") == b"knockgui-block" for c in commands)
-    code, removal, _ = run(capsys, office, "--remove", "--guard", "--ipv6")
+    code, removal, _ = run(capsys, office, "--remove", "--guard")
     assert code == 0 and removal.splitlines() == [line[4:] for line in out.splitlines() if line.startswith("#   ")]
     assert {c.verb for c in parse_script(removal)} == {"remove"}
+
+
+def test_ipv6_gives_both_families_and_family_chooses_one(office: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    menus = {c.menu for c in parse_script(run(capsys, office, "--ipv6")[1])}
+    assert menus == {"/ip firewall filter", "/ipv6 firewall filter"}
+    menus = {c.menu for c in parse_script(run(capsys, office, "--family", "ipv6")[1])}
+    assert menus == {"/ipv6 firewall filter"}

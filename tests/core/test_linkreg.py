@@ -99,7 +99,7 @@ def test_windows_registry_entries_as_data() -> None:
         assert table[(rf"{base}\shell\open\command", "")] == f'{exe} "%1"'
     assert len(entries) == 8
     plain = linkreg.windows_entries([r"C:\kg\knockgui.exe"])
-    assert plain[-1].data == r'C:\kg\knockgui.exe "%1"'
+    assert plain[-1].data == r'"C:\kg\knockgui.exe" "%1"'  # quoted even without a space, as the installer writes it
 
 
 def test_windows_registration_refused_elsewhere() -> None:

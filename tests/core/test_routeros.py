@@ -56,12 +56,17 @@ durations = st.integers(1, MAX_DURATION_S).flatmap(
     )
 )
 hosts = st.sampled_from(["10.0.0.1", "192.0.2.7", "fd4b::1", "2001:db8::7", "router.example.net", "[2001:db8::8]"])
+services = st.lists(
+    st.builds(ServiceSpec, st.sampled_from([s for s in Service if s is not Service.CUSTOM]), st.none() | ports),
+    min_size=1,
+    max_size=4,
+)
 routers = st.builds(
     Router,
     name=st.text(max_size=40),
     host=hosts,
-    service=st.sampled_from(list(Service)),
-    port=st.none() | ports,
+    services=services.map(tuple),
+    final_timeout_s=st.integers(60, 7 * 86400),
 )
 
 
@@ -69,6 +74,7 @@ routers = st.builds(
 def options(draw: st.DrawFn, router: Router) -> ScriptOptions:
     family = draw(st.sampled_from(["auto", "ipv4", "ipv6", "both"]))
     menus = family_menus(router, family)
+    place = draw(st.none() | st.integers(0, 100_000)) if len(menus) == 1 else None
     mine = ""
     if draw(st.booleans()):
         version = 6 if "ipv6" in menus and ("ip" not in menus or draw(st.booleans())) else 4
@@ -81,13 +87,13 @@ def options(draw: st.DrawFn, router: Router) -> ScriptOptions:
     return ScriptOptions(
         list_prefix=draw(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,40}", fullmatch=True)),
         stage_timeout=draw(durations),
-        final_timeout=draw(durations),
+        final_timeout=draw(st.just("") | durations),
         drop=draw(st.sampled_from(["management", "all"])),
         family=family,
         my_address=mine,
         guard=draw(st.booleans()),
         guard_timeout=draw(durations),
-        place_before=draw(st.none() | st.integers(0, 100_000)),
+        place_before=place,
     )
 
 
@@ -140,6 +146,18 @@ def test_ipv6_host_gets_ipv6_rules_by_itself() -> None:
     assert "/ipv6" not in v4.replace("# /ipv6", "")
     both = routeros_script(Router("R", "192.0.2.1"), seq, ScriptOptions(family="both"))
     assert "\n/ip firewall filter\n" in both and "\n/ipv6 firewall filter\n" in both
+
+
+def test_every_service_of_the_router_is_accepted_and_the_final_timeout_is_the_routers() -> None:
+    services = (ServiceSpec(Service.WINBOX), ServiceSpec(Service.SSH, 2222), ServiceSpec(Service.API_SSL))
+    router = Router("R", "192.0.2.1", services=services, final_timeout_s=5400)
+    rules = filter_rules(routeros_script(router, parse_sequence("2345:tcp")))
+    assert rules[-2]["dst-port"] == rules[-1]["dst-port"] == b"2222,8291,8729"
+    assert rules[-2]["action"] == b"accept" and rules[-1]["action"] == b"drop"
+    assert rules[1]["address-list-timeout"] == b"1h30m"
+    assert b"Winbox, SSH" in rules[-1]["comment"]
+    opts = ScriptOptions(final_timeout="1d")
+    assert filter_rules(routeros_script(router, parse_sequence("2345:tcp"), opts))[1]["address-list-timeout"] == b"1d"
 
 
 def test_management_ports_come_from_the_caller() -> None:
@@ -217,6 +235,7 @@ def test_hostile_name_cannot_inject_commands() -> None:
         ScriptOptions(my_address="192.0.2.1\n/system reboot"),
         ScriptOptions(my_address="fe80::1%eth0"),
         ScriptOptions(place_before=-1),
+        ScriptOptions(place_before=3, family="both"),  # one number cannot be right in two filter lists
     ],
 )
 def test_bad_values_are_refused(opts: ScriptOptions) -> None:
@@ -314,3 +333,31 @@ def test_generated_sequences_avoid_scanned_ports_and_repeats() -> None:
     assert len({generate_sequence(3).steps for _ in range(50)}) == 50
     with pytest.raises(InputError):
         generate_sequence(0)
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ("/ipv6 firewall filter add chain=input action=tarpit protocol=tcp", "action=tarpit"),
+        ("/ipv6 firewall filter add chain=input action=drop psd=21,3s,3,1", "no 'psd'"),
+        ("/ip firewall filter add chain=input action=accept connection-state=establishd", "establishd"),
+        ("/ip firewall filter add chain=inptu action=accept", "chain=inptu"),
+        ("/ip firewall filter add chain=input action=drop src-list=x", "no 'src-list'"),
+        ("/ip firewall filter add chain=input action=add-src-to-address-list address-list-timeout=36w", "outside"),
+        ("/ip firewall address-list add list=x address=2001:db8::1", "is not what"),
+        ('/ip firewall address-list remove [find where lst="x"]', "no property 'lst'"),
+    ],
+)
+def test_the_schema_check_itself_catches_what_routeros_would_refuse(line: str, words: str) -> None:
+    (command,) = parse_script(line)
+    with pytest.raises(AssertionError, match=re.escape(words)):
+        check_schema(command, SCHEMA)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['/ip firewall filter\nadd chain=input comment="a"; /system reboot', "/system reset-configuration", "add x=1"],
+)
+def test_the_parser_refuses_what_knockgui_never_writes(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_script(text)

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 from knockgui.core.knock import knock
-from knockgui.core.model import Router
+from knockgui.core.model import Router, Service, ServiceSpec
 from knockgui.core.routeros import ScriptOptions, routeros_script
 from knockgui.core.sequence import Protocol, Sequence, Step, parse_sequence
 from tests.conftest import need
@@ -164,7 +164,8 @@ def test_generated_script_opens_only_for_the_right_knock(
         )
     )
     opts = ScriptOptions(stage_timeout=f"{STAGE_S}s", family=family, drop=drop, guard=True)
-    script = routeros_script(Router("Lab", lab.router4), seq, opts, ports=MGMT)
+    services = (ServiceSpec(Service.WINBOX), ServiceSpec(Service.SSH, 2222))  # management_ports: 2222, 8291
+    script = routeros_script(Router("Lab", lab.router4, services=services), seq, opts)
     v6 = family == "ipv6" or (family == "both" and data.draw(st.booleans(), label="knock over IPv6"))
     trial = Trial(lab, to_nft(parse_script(script)), v6=v6)
     results = check_cases(trial, seq, data, guard=True)

@@ -13,7 +13,7 @@ import pytest
 from knockgui.core.errors import ConfigError, InputError, NotFoundError
 from knockgui.core.launch import Machine, build_launch
 from knockgui.core.model import Router, Service, ServiceSpec
-from knockgui.core.opened import OpenState, reknock_interval
+from knockgui.core.opened import OpenState, host_has_address, reknock_interval
 from knockgui.core.secrets import MemorySecretStore, RouterSecret
 from knockgui.core.sequence import parse_sequence
 from knockgui.core.settings import Settings
@@ -162,3 +162,11 @@ def test_putty_gets_the_name_as_its_logical_host() -> None:
         r, Settings(ssh_client="putty"), "win32", machine=win, service=r.services[1], address="10.0.0.9"
     )
     assert plan.argv[1:] == ("-ssh", "-loghost", "hq.example.net", "-P", "2222", "ops@10.0.0.9")
+
+
+def test_a_remembered_address_counts_only_for_the_host_it_belongs_to() -> None:
+    assert host_has_address("127.0.0.1", "127.0.0.1")
+    assert host_has_address("localhost", "127.0.0.1")
+    assert host_has_address("[::1]", "::1")
+    assert not host_has_address("127.0.0.1", "127.0.0.2")  # the host was changed since the knock
+    assert not host_has_address("127.0.0.1", "not an address")

@@ -93,12 +93,14 @@ FIELD_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "service": st.one_of(st.sampled_from([*[s.value for s in Service], "WINBOX", "rdp", ""]), anything),
     "port": ports,
     "user": st.one_of(tricky_text, anything),
-    "notes": st.one_of(st.sampled_from(["", "note"]), anything),
+    "notes": st.one_of(st.sampled_from(["", "note", "a\nb\tc", " x ", "x" * 4001, "é", "a\rb", "\u202e"]), anything),
     "delay_ms": anything,
     "timeout_s": anything,
     "command": st.one_of(st.sampled_from(["", "x {host}"]), anything),
     "pass_password": anything,
     "keep_open_s": anything,
+    "needs_sequence": anything,
+    "command_unconfirmed": anything,
     "id": st.one_of(st.sampled_from([GOOD_ID, GOOD_ID.upper(), GOOD_ID + "\n", GOOD_ID[:-1]]), anything),
 }
 
@@ -177,6 +179,9 @@ def test_plain_entries_take_the_fast_path(name: str, host: str) -> None:
         {"services": [{"kind": "ssh", "user": "x"}]},
         {"final_timeout_s": 5},
         {"connect_by_name": 1},
+        {"needs_sequence": 1},
+        {"needs_sequence": None},
+        {"command_unconfirmed": True},
         {"group": ["x"]},
         {"group": "x" * 65},
         {"host": ".".join(["a" * 63] * 4)},
@@ -207,3 +212,8 @@ def test_the_longest_plain_fields_take_the_fast_path() -> None:
         name="n" * 64, host=".".join(["a" * 63] * 3 + ["a" * 61]), group="g" * 64, user="u" * 128, id=GOOD_ID
     )
     assert check_agrees(router_to_dict(router)) == router
+
+
+def test_imported_routers_without_a_sequence_keep_the_fast_path() -> None:
+    router = Router(name="r", host="10.0.0.1", needs_sequence=True, id=GOOD_ID)
+    assert check_agrees(router_to_dict(router, defaults=False)) == router

@@ -92,6 +92,15 @@ def test_knock_once_then_winbox_and_real_ssh_to_the_knocked_address(
     again = connect(inventory, inventory.find("HQ"), settings, launch=False)  # "knock only" knocks anyway
     assert again.knock.steps_sent == 2 and ns.counters()["knock1_4"] == 2
 
+    # open.json edited to send the client elsewhere: not the router's address, so it is knocked again and
+    # the client goes to the router.
+    state = config_dir / "open.json"
+    state.write_text(state.read_text().replace(ns.router4, "127.0.0.1"))
+    redirected = connect(inventory, inventory.find("HQ"), settings)
+    assert redirected.knock.steps_sent == 2 and redirected.knock.address == ns.router4
+    assert wait_for(lambda: len(recorder.records(records)) == 3, timeout=20)
+    assert recorder.records(records)[2]["argv"] == [ns.router4, "admin"]
+
 
 def test_a_dual_stack_name_knocked_over_ipv6_gives_the_clients_the_ipv6_address(
     netns_router: Factory, records: Path, config_dir: Path, tmp_path: Path

@@ -17,6 +17,7 @@ TOKENS = [
     "--config-dir=/tmp/k",
     "--config-dir=",
     "--demo",
+    "--tray",
     "--demo=1",
     "--knock",
     "--knock=core",
@@ -67,6 +68,8 @@ def read_directly(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> argparse.
         ["--connect=edge", "--config-dir", "/srv/kg"],
         ["knockgui://connect/Core-1"],
         ["--config-dir", "/tmp/k", "winbox://10.0.0.1"],
+        ["--tray"],
+        ["--tray", "--config-dir", "/tmp/k"],
     ],
 )
 def test_plain_command_lines_are_read_directly_as_argparse_reads_them(argv, monkeypatch) -> None:
@@ -81,6 +84,7 @@ def test_plain_command_lines_are_read_directly_as_argparse_reads_them(argv, monk
         ["--help"],
         ["--version"],
         ["--demo", "--demo"],
+        ["--tray", "--tray"],
         ["--knock", "a", "--connect", "b"],
         ["--config-dir"],
         ["--config-dir", "--demo"],

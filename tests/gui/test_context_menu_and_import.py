@@ -64,8 +64,8 @@ def test_context_menu_on_a_row_and_on_empty_space(qtbot, config_dir, demo_router
     a = window.acts
 
     offered = _menu_at(qtbot, window, monkeypatch, _row_pos(window, "demo-right"), choose=a.knock_only.objectName())
-    assert offered[:2] == [a.connect, a.knock_only] and offered[2].text() == "Connect &with"
-    assert offered[3:] == [a.edit, a.duplicate, a.delete, a.copy_host, a.script, a.set_sequence]
+    assert offered[:3] == [a.connect, a.knock_only, a.knock_group] and offered[3].text() == "Connect &with"
+    assert offered[4:] == [a.edit, a.duplicate, a.delete, a.copy_host, a.script, a.set_sequence]
     assert window.selected_router().name == "demo-right"  # the row under the pointer is the one acted on
     wait_idle(qtbot, window)
     assert result_of(window, "demo-right").startswith("open in ")

@@ -6,6 +6,7 @@ test_knock_flow.py. The launched program is the recording stand-in (tests/testbe
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -378,10 +379,15 @@ def test_import_a_file_and_the_routeros_script_of_a_router(
     export = tmp_path / "routers-export.json"
     exchange.write_export(source, export)
 
+    from knockgui.gui.import_preview import ImportPreview
+
     inventory = demo_inventory(config_dir, demo_router)
     window = make_window(qtbot, inventory, config_dir)
+    previewed: list[int] = []
+    monkeypatch.setattr(ImportPreview, "exec", lambda dialog: previewed.append(1) or 1)  # the user accepts
     message = import_routers(window, inventory, str(export))
-    assert message == "Imported routers-export.json: 2 added, 0 updated, 0 skipped (unchanged)."
+    assert previewed == [1]
+    assert message.startswith("Imported routers-export.json: 2 added"), message
     window.refresh()
     assert {"imported-1", "imported-2"} <= {r.name for r in window.model.routers}
 
@@ -449,3 +455,16 @@ def test_column_titles_and_sorting_by_clicking_a_header(qtbot, config_dir, inven
     assert names() == ["bravo", "charlie", "alpha"]
     click(Column.HOST)
     assert names() == ["alpha", "bravo", "charlie"]  # 192.0.2.1, 192.0.2.2, gw.example.net
+
+
+def test_open_until_is_shown_after_a_knock_and_in_the_next_window(qtbot, config_dir, demo_router, recorder_bin) -> None:
+    inventory = demo_inventory(config_dir, demo_router)
+    window = make_window(qtbot, inventory, config_dir)
+    window._select(inventory.find("demo-right").id)
+    window.acts.knock_only.trigger()
+    wait_idle(qtbot, window)
+    assert re.match(r"open in [\d.]+ ms, open until [\d: -]+, \d\d:\d\d$", result_of(window, "demo-right"))
+    window.close()
+    again = make_window(qtbot, Inventory.open(config_dir, inventory.secrets), config_dir)
+    qtbot.waitUntil(lambda: result_of(again, "demo-right").startswith("open until "), timeout=5000)
+    assert result_of(again, "demo-wrong") == ""

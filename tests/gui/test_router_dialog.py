@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit
 
-from knockgui.core.model import Router, Service
+from knockgui.core.model import Router, Service, ServiceSpec
 from knockgui.core.secrets import RouterSecret
 from knockgui.core.sequence import Protocol, Step, format_sequence, parse_sequence
 from knockgui.gui.router_dialog import RouterDialog
@@ -199,3 +200,33 @@ def test_the_paste_dialog_hides_what_is_pasted_while_the_steps_are_hidden(qtbot,
     editor.paste_button.click()
     assert echoes[-1] == QLineEdit.EchoMode.Normal
     assert format_sequence(editor.sequence()) == "1337:tcp 17954:udp"
+
+
+def test_the_services_list_is_edited_in_place(qtbot) -> None:
+    dialog = new_dialog(qtbot)
+    fill_valid(dialog)
+    editor = dialog.services
+    assert editor.list.count() == 1 and editor.list.item(0).text() == "winbox 8291 (default)"
+    assert not editor.remove_button.isEnabled()
+    qtbot.mouseClick(editor.add_button, Qt.MouseButton.LeftButton)  # adds a kind the router lacks: ssh
+    assert editor.list.currentRow() == 1 and dialog.service.currentData() == Service.SSH
+    dialog.port.setValue(2222)
+    editor.user.setText("ops")
+    assert editor.list.item(1).text() == "ssh 2222 as ops"
+    qtbot.mouseClick(editor.default_button, Qt.MouseButton.LeftButton)
+    assert editor.list.item(0).text() == "ssh 2222 as ops (default)"
+    assert dialog.save_button.isEnabled(), dialog.problems()
+    router = dialog.result_router()
+    assert router.services == (ServiceSpec(Service.SSH, 2222, "ops"), ServiceSpec(Service.WINBOX))
+    # The same kind and port twice: Save is off, and the sentence says why.
+    editor.list.setCurrentRow(1)
+    dialog.service.setCurrentIndex(list(Service).index(Service.SSH))
+    dialog.port.setValue(2222)
+    assert not dialog.save_button.isEnabled() and "listed twice" in dialog.problems()["other"]
+    qtbot.mouseClick(editor.remove_button, Qt.MouseButton.LeftButton)
+    assert editor.list.count() == 1 and dialog.save_button.isEnabled()
+    # A custom service needs its command; the command field is only for custom services.
+    dialog.service.setCurrentIndex(list(Service).index(Service.CUSTOM))
+    assert dialog.command.isEnabled() and "custom service needs a command" in dialog.problems()["other"]
+    dialog.command.setText("kgclient {host} {port}")
+    assert dialog.result_router().services[0].command == "kgclient {host} {port}"

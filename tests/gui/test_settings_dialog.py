@@ -26,3 +26,22 @@ def test_found_at_hints_and_result(qtbot, recorder_bin, tmp_path, config_dir) ->
     assert (result.close_to_tray, result.start_minimised, result.putty_path) == (False, True, str(bin_dir / "winbox"))
     save_settings(config_dir, result)
     assert load_settings(config_dir) == result
+
+
+def test_start_at_login_is_off_by_default_and_the_dialog_writes_the_autostart_file(qtbot, isolated_home) -> None:
+    import os
+    from pathlib import Path
+
+    path = Path(os.environ["XDG_CONFIG_HOME"]) / "autostart" / "knockgui.desktop"
+    dialog = SettingsDialog(None, Settings())
+    qtbot.addWidget(dialog)
+    assert dialog.autostart.text() == "Start at &log-in (in the tray)" and not dialog.autostart.isChecked()
+    dialog.autostart.setChecked(True)
+    dialog.accept()
+    assert "--tray" in path.read_text() and dialog.result() == dialog.DialogCode.Accepted
+    again = SettingsDialog(None, Settings())
+    qtbot.addWidget(again)
+    assert again.autostart.isChecked()  # read from the system, not from settings.json
+    again.autostart.setChecked(False)
+    again.accept()
+    assert not path.exists()

@@ -151,6 +151,21 @@ def test_a_hostile_link_is_refused_before_anything_starts(capsys: pytest.Capture
     assert not config_dir.exists()  # refused before taking the instance lock
 
 
+def test_started_in_the_tray_without_a_tray_the_window_is_minimised(qtbot: QtBot, config_dir: Path) -> None:
+    # knockgui --tray (what start with Windows / at log-in runs), with the window setting left off
+    window = MainWindow(make_inventory(config_dir, []), Settings(), config_dir)
+    qtbot.addWidget(window)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    access = attach(app, window, config_dir, Claim(Request("show")), in_tray=True)
+    try:
+        assert access.tray is None  # offscreen: no tray, so not hidden but minimised
+        assert window.isMinimized()
+    finally:
+        access.close()
+    assert build_parser().parse_args(["--tray"]).tray is True
+
+
 def test_first_start_with_an_unknown_router_shows_why(
     qtbot: QtBot, config_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

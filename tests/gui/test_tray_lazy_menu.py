@@ -14,7 +14,7 @@ from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
-from knockgui.core.model import Router
+from knockgui.core.model import Router, Service, ServiceSpec
 from knockgui.core.secrets import MemorySecretStore, RouterSecret
 from knockgui.core.sequence import parse_sequence
 from knockgui.core.settings import Settings
@@ -152,4 +152,33 @@ def test_a_rebuild_after_opened_groups_leaks_no_submenu(qtbot: QtBot, config_dir
     qtbot.waitUntil(lambda: tray.menu.actions() != before)  # rebuilt, without being opened
     assert len(_all_submenus(tray)) == 3  # the filled groups were deleted with their entries; none opened yet
     assert sorted(map(id, _all_submenus(tray))) == sorted(map(id, _subs(tray.menu)))
+    tray.icon.hide()
+
+
+def test_a_router_with_several_services_has_connect_with_in_the_tray(
+    qtbot: QtBot, config_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = (ServiceSpec(Service.WINBOX), ServiceSpec(Service.SSH, 2222), ServiceSpec(Service.WEBFIG_HTTPS))
+    window = _window(
+        qtbot, config_dir, [Router(name="HQ", host="192.0.2.9", services=services), Router("One", "192.0.2.8")]
+    )
+    started: list[tuple[str, bool, str | None]] = []
+    monkeypatch.setattr(
+        window,
+        "start_knock",
+        lambda router, launch=True, service=None: started.append((router.name, launch, service)) or True,
+    )
+    tray = Tray(window, config_dir)
+    hq, one = (sub for sub in _subs(tray.menu) if sub.objectName().startswith("router:"))
+    assert [a.text() for a in hq.actions()] == ["Knock && connect", "Knock only", "Connect with"]
+    assert [a.text() for a in one.actions()] == ["Knock && connect", "Knock only"]  # one service: no submenu
+    [with_menu] = _subs(hq)
+    assert [a.text() for a in with_menu.actions()] == [
+        "Winbox (port 8291)",
+        "SSH (port 2222)",
+        "WebFig (https) (port 443)",
+    ]
+    with_menu.actions()[1].trigger()
+    hq.defaultAction().trigger()
+    assert started == [("HQ", True, "ssh:2222"), ("HQ", True, None)]
     tray.icon.hide()

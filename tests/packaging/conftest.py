@@ -13,6 +13,7 @@ developers' local runs on these 2-core machines do not each pay for two builds.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -26,6 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "build_scripts"))
 
 import windows  # noqa: E402
+
+from knockgui import __version__  # noqa: E402
 
 
 def run_build(*args: str, dist: Path, work: Path) -> None:
@@ -44,6 +47,7 @@ def run_build(*args: str, dist: Path, work: Path) -> None:
         text=True,
         timeout=1500,
         cwd=ROOT,
+        env={**os.environ, windows.ENV_CACHE: str(windows.CACHE)},  # the cache, not the test's temporary HOME
     )
     if proc.returncode != 0:
         pytest.fail(f"the build failed (exit {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
@@ -78,16 +82,19 @@ def linux_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def windows_dist(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A folder holding ``knockgui.exe`` and ``knockgui-cli.exe`` built under Wine (prefix: build/wine)."""
+    """``dist/windows`` of ``build.py --windows --installer``, built once per session under Wine (the Wine
+    prefix: windows.CACHE): the folder ``knockgui/`` (knockgui.exe, knockgui-cli.exe, _internal/), the
+    portable zip and the installer: what a release ships."""
     opted_in()
     need(windows.have_wine())
+    need("" if shutil.which("makensis") else "needs NSIS's makensis (Debian package nsis)")
     base = prebuilt()
     if base is None:
         base = tmp_path_factory.mktemp("windist")
-        run_build("--windows", dist=base, work=tmp_path_factory.mktemp("winwork"))
+        run_build("--windows", "--installer", dist=base, work=tmp_path_factory.mktemp("winwork"))
     dist = base / "windows"
-    for name in ("knockgui.exe", "knockgui-cli.exe"):
+    for name in ("knockgui/knockgui.exe", "knockgui/knockgui-cli.exe", f"knockgui-setup-{__version__}.exe"):
         assert (dist / name).is_file(), f"{name} was not built"
+    # The prefix is the shared build cache: no 'wineserver -k' here (it would end another session's build
+    # running in it); its wineserver ends by itself a few seconds after the last program.
     yield dist
-    # Stop the wineserver of our prefix (it would linger a few seconds after the last program).
-    subprocess.run(["wineserver", "-k"], env=windows.wine_env(), capture_output=True, timeout=30)

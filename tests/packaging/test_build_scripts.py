@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import struct
 import sys
@@ -23,6 +24,28 @@ def test_version_resource_comes_from_the_package_version(tmp_path: Path) -> None
     assert versioninfo.version_tuple("2") == (2, 0, 0, 0)
     text = versioninfo.write_version_file(tmp_path / "v.txt", "1.2.3").read_text()
     assert "filevers=(1, 2, 3, 0)" in text and "StringStruct('ProductVersion', '1.2.3')" in text
+
+
+def test_each_exe_gets_its_own_version_file_and_a_borrowed_one_is_refused(tmp_path: Path) -> None:
+    import build
+
+    folder = versioninfo.write_version_files(tmp_path, "1.2.3")
+    gui = (folder / "version-knockgui.txt").read_text()
+    cli = (folder / "version-knockgui-cli.txt").read_text()
+    assert "StringStruct('InternalName', 'knockgui-cli')" in cli and "'knockgui-cli.exe'" in cli
+    assert "StringStruct('InternalName', 'knockgui')" in gui and "'knockgui.exe'" in gui
+    good = {
+        rf"Z:\d\{name}.exe": {**versioninfo.expected_strings(name, "1.2.3"), "fixed": "1.2.3.0"}
+        for name in ("knockgui", "knockgui-cli")
+    }
+    assert build.version_problems(good, "1.2.3") == []
+    borrowed = {**good, r"Z:\d\knockgui-cli.exe": good[r"Z:\d\knockgui.exe"]}  # the bug of issue 15
+    assert build.version_problems(borrowed, "1.2.3") == [
+        "knockgui-cli.exe FileDescription is 'knockgui: knock, check and connect to MikroTik routers', "
+        "expected 'knockgui-cli: the knockgui command line (knock, check, connect)'",
+        "knockgui-cli.exe InternalName is 'knockgui', expected 'knockgui-cli'",
+        "knockgui-cli.exe OriginalFilename is 'knockgui.exe', expected 'knockgui-cli.exe'",
+    ]
 
 
 def test_the_committed_ico_holds_every_size_as_png() -> None:
@@ -106,3 +129,17 @@ def test_the_readme_test_command_works_as_root_where_there_is_no_sudo(tmp_path: 
     proc = subprocess.run(["bash", "-c", command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, f"{command!r} failed: {proc.stdout[-2000:]}{proc.stderr[-2000:]}"
     assert " passed" in proc.stdout
+
+
+def test_the_build_caches_live_in_one_reused_folder_outside_the_checkout(tmp_path: Path) -> None:
+    import windows
+
+    assert windows.cache_dir({"KNOCKGUI_BUILD_CACHE": str(tmp_path / "c")}) == tmp_path / "c"
+    assert windows.cache_dir({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "knockgui-build"
+    assert windows.cache_dir({"HOME": str(tmp_path), "XDG_CACHE_HOME": "relative"}) == (
+        tmp_path / ".cache" / "knockgui-build"
+    )
+    # Wine prefix and downloads are both in it, not in the checkout's build/ (1.1 GB left behind per clone).
+    assert windows.PREFIX.parent == windows.DOWNLOADS.parent == windows.CACHE
+    if "KNOCKGUI_BUILD_CACHE" not in os.environ:
+        assert ROOT not in windows.CACHE.parents

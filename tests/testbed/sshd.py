@@ -72,6 +72,7 @@ class SSHServer:
                     "PubkeyAuthentication yes",
                     "PermitRootLogin prohibit-password",
                     "LogLevel VERBOSE",
+                    "Subsystem sftp internal-sftp",
                 ]
             )
             + "\n"

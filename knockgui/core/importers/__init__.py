@@ -8,11 +8,15 @@ into a merge plan against the inventory and applies it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from knockgui.core.errors import InputError
 from knockgui.core.importers.records import Record, read_bounded
+
+if TYPE_CHECKING:
+    from knockgui.core.exchange import ImportItem
 
 FORMATS = ("winbox", "wbx", "csv", "putty", "knockgui")
 _EXTENSIONS = {".cdb": "winbox", ".wbx": "wbx", ".csv": "csv", ".reg": "putty", ".json": "knockgui", ".kgx": "knockgui"}
@@ -25,7 +29,7 @@ class Source:
     path: Path
     format: str
     records: tuple[Record, ...] = ()
-    items: tuple[object, ...] = field(default=())  # exchange.ImportItem values
+    items: tuple[ImportItem, ...] = ()  # routers (and secrets) from knockgui's own export files
 
 
 def detect_format(path: Path, data: bytes) -> str:

@@ -101,6 +101,7 @@ def candidate(record: Record) -> Candidate | str:
         return "a custom service needs a command, which the file does not give"
     name = _line(record.name, MAX_NAME)
     named = bool(name)
+    notes = _notes(record.note)
     if not name:
         name = _line(record.note, MAX_NAME) or host
     name = name.lstrip("-").strip() or host
@@ -127,7 +128,7 @@ def candidate(record: Record) -> Candidate | str:
                 host=host,
                 group=_line(record.group, MAX_GROUP),
                 services=single(Service(kind), port),
-                notes=_notes(record.note),
+                notes=notes,
                 needs_sequence=sequence is None,
             )
         )

@@ -100,14 +100,11 @@ def _shown(entry: Entry) -> str:
 
 def candidates(source: Source) -> list[Candidate | tuple[str, str]]:
     """The source's entries as candidates, or (label, why skipped)."""
-    from knockgui.core.exchange import ImportItem
-
     found: list[Candidate | tuple[str, str]] = []
     for record in source.records:
         result = candidate(record)
         found.append((record.label, result) if isinstance(result, str) else result)
     for item in source.items:
-        assert isinstance(item, ImportItem)
         found.append(candidate_from_item(item.router, item.secret))
     return found
 

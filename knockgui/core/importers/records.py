@@ -12,12 +12,11 @@ of entries are capped, and text fields are cut to a bound before anything else s
 
 from __future__ import annotations
 
-import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from knockgui.core.errors import InputError
+from knockgui.core.readfile import UnreadableFile, read_regular
 
 MAX_FILE_BYTES = 16 * 1024 * 1024  # Winbox's files hold a few hundred bytes per router
 MAX_RECORDS = 10_000
@@ -67,26 +66,18 @@ def text(raw: bytes, fallback: str = "cp1251") -> str:
 
 
 def read_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
-    """A regular file's bytes, at most ``limit`` of them; one sentence for anything else (a FIFO or a
-    device is refused before it is opened for reading, a larger file before it is read)."""
+    """A regular file's bytes, at most ``limit`` of them (:func:`knockgui.core.readfile.read_regular`);
+    one sentence for anything else (a FIFO or a device is refused unread, a larger file before it is read)."""
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; give a file (a PuTTY sessions folder needs --format putty).")
     try:
-        info = os.stat(path)
-        if stat.S_ISDIR(info.st_mode):
-            raise InputError(f"{path} is a folder; give a file (a PuTTY sessions folder needs --format putty).")
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(f"{path} is not a regular file; give the file itself.")
-        if info.st_size > limit:
-            raise InputError(f"{path} is larger than {limit // (1024 * 1024)} MiB; that is no router list.")
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO swapped in now: no hang
-        with open(fd, "rb") as handle:
-            data = handle.read(limit + 1)
+        return read_regular(path, limit, "give the file itself, not a copy of a device or a pipe.")
+    except UnreadableFile as exc:
+        raise InputError(exc.message) from None
     except OSError as exc:
         raise InputError(
             f"Could not read {path} ({exc.strerror or type(exc).__name__}); check the file name."
         ) from None
-    if len(data) > limit:
-        raise InputError(f"{path} is larger than {limit // (1024 * 1024)} MiB; that is no router list.")
-    return data
 
 
 def check_count(records: list[Record], what: str) -> None:

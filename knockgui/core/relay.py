@@ -1,0 +1,230 @@
+"""Knock, open a TCP connection to the router's service, and relay bytes to it.
+
+:func:`knock_and_open` is what ``knockgui-cli proxy`` (OpenSSH's ProxyCommand) and ``knockgui-cli
+forward`` (a knock-first local port) share: resolve the host once, send the knock, then try the
+service port on the check's retry schedule (:func:`knockgui.core.probe.attempt_offsets`) and keep the
+first connection that completes, as the client's own connection (no extra connection that the service
+would see reset). :func:`relay` then copies bytes both ways between two ends until both are done: an
+end of input on one side is passed on as a half-close (``shutdown(SHUT_WR)``) to the other, so
+``ssh``, ``scp`` and ``rsync`` see the same stream they would see on a direct connection.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import selectors
+import socket
+import threading
+import time
+from dataclasses import dataclass
+
+from knockgui.core.address import Family, Target, resolve
+from knockgui.core.errors import CancelledError, NetworkError, PortClosedError
+from knockgui.core.knock import knock
+from knockgui.core.probe import CANCEL_SLICE_S, RETRY_INTERVAL_S, attempt_offsets, close_now
+from knockgui.core.send import IN_PROGRESS
+from knockgui.core.sequence import Sequence
+
+CHUNK = 65536
+_REFUSED = frozenset({errno.ECONNREFUSED, 10061})
+_RETRY = frozenset({errno.ETIMEDOUT, errno.ECONNRESET, errno.EADDRINUSE, errno.EAGAIN, 10060, 10054})
+
+
+def _where(target: Target) -> str:
+    return target.host if target.host == target.address else f"{target.host} ({target.address})"
+
+
+def open_connection(
+    target: Target,
+    port: int,
+    *,
+    timeout: float,
+    interval: float = RETRY_INTERVAL_S,
+    cancel: threading.Event | None = None,
+) -> socket.socket:
+    """A connected, blocking TCP socket to ``port`` on ``target``, tried on the check's schedule.
+
+    Raises PortClosedError (exit 1) with a sentence when the port refused, was unreachable or stayed
+    silent until ``timeout``; CancelledError when ``cancel`` is set (within about 50 ms)."""
+    where = _where(target)
+    start = time.monotonic()
+    deadline = start + timeout
+    schedule = attempt_offsets(timeout, interval)
+    selector = selectors.DefaultSelector()
+    pending: list[socket.socket] = []
+    due = 0
+    try:
+        while True:
+            now = time.monotonic()
+            if cancel is not None and cancel.is_set():
+                raise CancelledError(f"Connecting to port {port} on {where} was cancelled.")
+            if now >= deadline:
+                raise PortClosedError(
+                    f"Port {port} on {where} did not answer within {timeout:g} s after the knock: the knock was "
+                    "probably not accepted, so check the sequence, its order and timing."
+                )
+            if due < len(schedule) and start + schedule[due] <= now:
+                while due < len(schedule) and start + schedule[due] <= now:
+                    due += 1
+                try:
+                    sock = socket.socket(target.family, socket.SOCK_STREAM)
+                except OSError as exc:
+                    raise NetworkError(
+                        f"No socket could be opened to port {port} ({exc.strerror or exc}): close some programs "
+                        "or connections and try again."
+                    ) from None
+                pending.append(sock)
+                sock.setblocking(False)
+                code = sock.connect_ex(target.with_port(port))
+                if code in IN_PROGRESS and code != 0:
+                    selector.register(sock, selectors.EVENT_WRITE)
+                elif code == 0:
+                    pending.remove(sock)
+                    sock.setblocking(True)
+                    return sock
+                else:
+                    _judge(code, port, where)
+            wake = start + schedule[due] if due < len(schedule) else deadline
+            wait = max(0.0, min(wake, deadline) - time.monotonic(), 0.0)
+            for key, _events in selector.select(min(wait, CANCEL_SLICE_S)):
+                sock = key.fileobj  # type: ignore[assignment]
+                selector.unregister(sock)
+                code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if code == 0:
+                    pending.remove(sock)
+                    sock.setblocking(True)
+                    return sock
+                _judge(code, port, where)
+    finally:
+        selector.close()
+        for sock in pending:
+            close_now(sock)
+
+
+def _judge(code: int, port: int, where: str) -> None:
+    """Raise for a final connect error; return for one worth another attempt."""
+    if code in _RETRY:
+        return
+    if code in _REFUSED:
+        raise PortClosedError(
+            f"Port {port} on {where} refused the connection: the router answered but nothing listens on that "
+            "port, so check the service and its port."
+        )
+    raise PortClosedError(
+        f"{where} is unreachable ({os.strerror(code)}): check the address, this computer's network connection "
+        "and routes."
+    )
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A connection made after a knock: the socket, where it goes, and how long knock + connect took."""
+
+    sock: socket.socket
+    target: Target
+    elapsed_ms: float
+
+
+def knock_and_open(
+    host: str,
+    sequence: Sequence,
+    port: int,
+    *,
+    family: Family = Family.ANY,
+    timeout: float,
+    cancel: threading.Event | None = None,
+) -> Opened:
+    """Resolve ``host`` once, knock with ``sequence``, then connect to ``port`` (see open_connection)."""
+    started = time.monotonic()
+    target = resolve(host, family, cancel)
+    knock(target.address, sequence, family=family, timeout=timeout, cancel=cancel)
+    sock = open_connection(target, port, timeout=timeout, cancel=cancel)
+    target = Target(host.strip(), target.family, target.address, target.sockaddr)
+    return Opened(sock, target, round((time.monotonic() - started) * 1000, 3))
+
+
+class SocketEnd:
+    """One side of a relay: a connected socket."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
+
+    def read(self) -> bytes:
+        try:
+            return self.sock.recv(CHUNK)
+        except ConnectionError:
+            return b""
+
+    def write(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def end_writing(self) -> None:
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+
+class PipeEnd:
+    """One side of a relay: a pair of file descriptors (stdin and stdout of a ProxyCommand)."""
+
+    def __init__(self, read_fd: int, write_fd: int) -> None:
+        self.read_fd = read_fd
+        self.write_fd = write_fd
+        self._write_open = True
+
+    def fileno(self) -> int:
+        return self.read_fd
+
+    def read(self) -> bytes:
+        return os.read(self.read_fd, CHUNK)
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.write_fd, view) :]
+
+    def end_writing(self) -> None:
+        if self._write_open:
+            self._write_open = False
+            os.close(self.write_fd)
+
+
+End = SocketEnd | PipeEnd
+
+
+def relay(a: End, b: End, *, stop: threading.Event | None = None) -> tuple[int, int]:
+    """Copy ``a`` -> ``b`` and ``b`` -> ``a`` until both directions have ended (or ``stop`` is set, checked
+    every 200 ms). An end of input on one side half-closes the other side. A write that fails (the
+    reader went away) ends both directions. Returns the bytes copied each way (a->b, b->a)."""
+    selector = selectors.DefaultSelector()
+    other = {id(a): b, id(b): a}
+    counts = {id(a): 0, id(b): 0}
+    open_ends = 2
+    selector.register(a.fileno(), selectors.EVENT_READ, a)
+    selector.register(b.fileno(), selectors.EVENT_READ, b)
+    try:
+        while open_ends and not (stop is not None and stop.is_set()):
+            for key, _events in selector.select(0.2):
+                source: End = key.data
+                try:
+                    data = source.read()
+                except OSError:
+                    data = b""
+                if data:
+                    try:
+                        other[id(source)].write(data)
+                    except OSError:  # the other side is gone: nothing more can be delivered either way
+                        return counts[id(a)], counts[id(b)]
+                    counts[id(source)] += len(data)
+                    continue
+                selector.unregister(key.fd)
+                other[id(source)].end_writing()
+                open_ends -= 1
+    finally:
+        selector.close()
+    return counts[id(a)], counts[id(b)]

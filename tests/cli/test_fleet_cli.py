@@ -1,0 +1,141 @@
+"""Whole-group knocks: ``knockgui-cli knock --group G`` / ``--all`` / ``NAME NAME...`` against many router
+addresses in one namespace (each address with its own knock state), sequences in a real keyring."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from knockgui.core.fleet import FleetJob, knock_many
+from knockgui.core.model import Router
+from knockgui.core.secrets import KeyringSecretStore, RouterSecret
+from knockgui.core.sequence import Sequence, parse_sequence
+from knockgui.core.store import Inventory
+from tests.conftest import need
+from tests.testbed.fleet import SEQUENCE, WRONG_SEQUENCE, FleetRouter
+from tests.testbed.netns import have_root_netns
+from tests.testbed.secret_service import SecretService
+
+
+def cli(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # type: ignore[call-overload, no-any-return]
+        [sys.executable, "-m", "knockgui.cli", *args], capture_output=True, text=True, timeout=60, **kwargs
+    )
+
+
+@pytest.fixture
+def fleet(secret_service: SecretService, config_dir: Path) -> Iterator[FleetRouter]:
+    """r0-r3 in "Branches" (right sequence), r4 in "Branches" (wrong: stays silent), r5 in "Depot"."""
+    need(have_root_netns())
+    with FleetRouter(6) as routers:
+        inventory = Inventory.open(config_dir, KeyringSecretStore())
+        for i, address in enumerate(routers.addresses):
+            inventory.add(
+                Router(name=f"r{i}", host=address, group="Depot" if i == 5 else "Branches", timeout_s=1.5),
+                RouterSecret(parse_sequence(WRONG_SEQUENCE if i == 4 else SEQUENCE)),
+            )
+        yield routers
+
+
+@pytest.mark.root
+@pytest.mark.keyring
+def test_group_knock_table_and_exit_code(fleet: FleetRouter) -> None:
+    done = cli("knock", "--group", "branches", "--check")
+    assert done.returncode == 1, done.stderr
+    rows = [line.split() for line in done.stdout.splitlines()]
+    assert rows[0] == ["NAME", "HOST", "RESULT", "TIME"]
+    assert [(row[0], row[1]) for row in rows[1:]] == [(f"r{i}", fleet.addresses[i]) for i in range(5)]
+    assert [" ".join(row[2:-2]) for row in rows[1:]] == ["open"] * 4 + ["no answer"]
+    assert all(row[-1] == "ms" and row[-2].isdigit() for row in rows[1:])
+    assert f"knockgui-cli: r4: Port 8291 on {fleet.addresses[4]} did not answer within 1.5 s" in done.stderr
+    assert done.stderr.splitlines()[-1] == "knockgui-cli: 4 of 5 routers opened."
+    assert "\r" not in done.stderr  # no progress line when stderr is no terminal
+    assert "1337" not in done.stdout + done.stderr
+    counters = fleet.counters()
+    assert counters["knock1"] == 4 and counters["knock2"] == 4  # one knock each (r4's 1338 hit nothing)
+    # Each address opened on its own: r5 (not in the group) is still closed.
+    assert cli("knock", "r5", "--check", "--timeout", "0.5").returncode == 0
+    assert fleet.counters()["knock1"] == 5
+
+
+@pytest.mark.root
+@pytest.mark.keyring
+def test_names_json_and_all(fleet: FleetRouter) -> None:
+    done = cli("knock", "r5", "r0", "--check", "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert [(d["name"], d["address"], d["result"], d["ok"]) for d in data] == [
+        ("r5", fleet.addresses[5], "open", True),
+        ("r0", fleet.addresses[0], "open", True),
+    ]
+    assert all(isinstance(d["ms"], float) and d["message"].startswith("Port 8291 on ") for d in data)
+    sent = cli("knock", "--all", "--json", "--parallel", "2")
+    assert sent.returncode == 0 and [d["result"] for d in json.loads(sent.stdout)] == ["sent"] * 6
+    assert cli("knock", "--group", "nowhere").stderr == (
+        'knockgui-cli: No saved router is in the group "nowhere"; see knockgui-cli list.\n'
+    )
+    assert cli("knock", "r1", "nobody").returncode == 2
+    assert cli("knock", "--all", "--parallel", "0").stderr.startswith("knockgui-cli: --parallel must be from 1 to")
+
+
+@pytest.mark.root
+@pytest.mark.keyring
+def test_progress_line_on_a_terminal(fleet: FleetRouter) -> None:
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "knockgui.cli", "knock", "--group", "Branches", "--check"],
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            text=True,
+        )
+        os.close(follower)
+        out, _ = proc.communicate(timeout=60)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(leader)
+    err = b"".join(chunks).decode()
+    assert proc.returncode == 1 and out.startswith("NAME")
+    assert "\rknockgui-cli: 5/5 knocked, 4 ok, 1 failed\x1b[K" in err
+    assert "\r\x1b[K" in err  # cleared before the table and the failures
+
+
+def test_knock_many_bounds_the_knocks_in_flight() -> None:
+    """Each worker reads its secret when its turn comes; never more than ``parallel`` at once."""
+    lock = threading.Lock()
+    active = peak = 0
+
+    def sequence_of(router: Router) -> Sequence:
+        nonlocal active, peak
+        with lock:
+            active += 1
+            peak = max(peak, active)
+        time.sleep(0.05)
+        with lock:
+            active -= 1
+        return parse_sequence("9:udp")
+
+    jobs = [FleetJob(Router(name=f"n{i}", host="127.0.0.1"), None, 1.0) for i in range(12)]
+    outcomes = knock_many(jobs, sequence_of, parallel=3)
+    assert [o.name for o in outcomes] == [f"n{i}" for i in range(12)]
+    assert all(o.result == "sent" and o.ok for o in outcomes)
+    assert peak == 3
+    failed = knock_many([FleetJob(Router(name="x", host="no-such-router.invalid"), 22, 1.0)], sequence_of)
+    assert failed[0].result == "error" and not failed[0].ok and "could not be resolved" in failed[0].message

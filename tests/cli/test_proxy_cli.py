@@ -1,0 +1,154 @@
+"""``knockgui-cli proxy`` as OpenSSH's ProxyCommand and ``knockgui-cli ssh-config``, against a real sshd
+inside a knock-protected namespace router (the seed's rules), with the sequence in a real keyring."""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from knockgui.core.model import Router, Service
+from knockgui.core.secrets import KeyringSecretStore, RouterSecret
+from knockgui.core.sequence import parse_sequence
+from knockgui.core.store import Inventory
+from tests.conftest import need
+from tests.testbed.netns import NamespaceRouter, Stage, knock_ruleset
+from tests.testbed.secret_service import SecretService
+from tests.testbed.sshd import SSHServer, have_sshd
+
+PROXY = f"{shlex.quote(sys.executable)} -m knockgui.cli proxy %h %p"
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "knockgui.cli", *args], capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture
+def office(
+    secret_service: SecretService, netns_router: Callable[..., NamespaceRouter], config_dir: Path, tmp_path: Path
+) -> Iterator[tuple[NamespaceRouter, SSHServer]]:
+    """The seed's rules with a real sshd on port 22, saved as "Office" (by IPv4) and "Wrong" (a wrong
+    sequence, by IPv6 in brackets)."""
+    need(have_sshd())
+    seed_router = netns_router(knock_ruleset([Stage.tcp(1337), Stage.udp(17954)]), ports=(8291,))
+    sshd = SSHServer(seed_router, tmp_path / "sshd").start()
+    inventory = Inventory.open(config_dir, KeyringSecretStore())
+    inventory.add(
+        Router(name="Office", host=seed_router.router4, service=Service.SSH, user=sshd.user, timeout_s=3),
+        RouterSecret(parse_sequence("1337:tcp 17954:udp")),
+    )
+    inventory.add(
+        Router(name="Wrong", host="[" + seed_router.router6 + "]", service=Service.SSH, timeout_s=1),
+        RouterSecret(parse_sequence("1338:tcp 17954:udp")),
+    )
+    yield seed_router, sshd
+
+
+@pytest.mark.root
+@pytest.mark.keyring
+def test_ssh_and_scp_through_the_proxy_and_not_without(
+    office: tuple[NamespaceRouter, SSHServer], tmp_path: Path
+) -> None:
+    router, sshd = office
+    target = f"{sshd.user}@{router.router4}"
+    direct = subprocess.run(
+        ["ssh", *sshd.client_options(), "-o", "ConnectTimeout=2", target, "echo", "hello"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert direct.returncode == 255 and "timed out" in direct.stderr, direct.stderr
+    assert router.counters()["knock1_4"] == 0
+
+    proxied = subprocess.run(
+        ["ssh", *sshd.client_options(), "-o", f"ProxyCommand={PROXY}", target, "echo", "hello from $(hostname)"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proxied.returncode == 0, proxied.stderr
+    assert proxied.stdout.startswith("hello from ")
+    assert router.counters()["knock1_4"] == 1 and router.counters()["knock2_4"] == 1
+
+    payload = tmp_path / "backup.rsc"
+    payload.write_bytes(bytes(range(256)) * 4096)  # 1 MiB, every byte value
+    copied = tmp_path / "copied.rsc"
+    scp = subprocess.run(
+        ["scp", *sshd.client_options(), "-o", f"ProxyCommand={PROXY}", str(payload), f"{target}:{copied}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert scp.returncode == 0, scp.stderr
+    assert copied.read_bytes() == payload.read_bytes()
+    back = tmp_path / "back.rsc"
+    scp = subprocess.run(
+        ["scp", *sshd.client_options(), "-o", f"ProxyCommand={PROXY}", f"{target}:{copied}", str(back)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert scp.returncode == 0, scp.stderr
+    assert back.read_bytes() == payload.read_bytes()
+    assert router.counters()["knock1_4"] == 3  # one knock per connection
+
+
+@pytest.mark.root
+@pytest.mark.keyring
+def test_ssh_config_blocks_log_in_by_the_routers_name(
+    office: tuple[NamespaceRouter, SSHServer], config_dir: Path, tmp_path: Path
+) -> None:
+    router, sshd = office
+    done = cli("--config-dir", str(config_dir), "ssh-config", "off")
+    assert done.returncode == 0, done.stderr
+    assert "Host Office\n" in done.stdout and f"    HostName {router.router4}\n" in done.stdout
+    assert "    Port 22\n" in done.stdout and f"    User {sshd.user}\n" in done.stdout
+    assert "Host Wrong" not in done.stdout and "1337" not in done.stdout
+    config = tmp_path / "ssh_config"
+    config.write_text(done.stdout)
+    options = [opt for opt in sshd.client_options() if opt not in ("-F", "/dev/null")]
+    login = subprocess.run(
+        ["ssh", "-F", str(config), *options, "Office", "echo", "by name"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert login.returncode == 0, login.stderr
+    assert login.stdout == "by name\n"
+    everything = cli("ssh-config")
+    assert "Host Office" in everything.stdout and "Host Wrong" in everything.stdout
+    assert f"HostName {router.router6}\n" in everything.stdout  # brackets off for ssh
+
+
+@pytest.mark.root
+@pytest.mark.keyring
+def test_proxy_failures_are_one_line_that_ssh_shows(office: tuple[NamespaceRouter, SSHServer]) -> None:
+    router, sshd = office
+    closed = subprocess.run(
+        ["ssh", *sshd.client_options(), "-o", f"ProxyCommand={PROXY}", f"{sshd.user}@{router.router6}", "true"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert closed.returncode == 255
+    assert f"knockgui-cli: Port 22 on {router.router6} did not answer within 1 s after the knock" in closed.stderr
+    assert "Traceback" not in closed.stderr and "1338" not in closed.stderr
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "knockgui.cli", "proxy", "10.1.2.3", "22"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr == (
+        'knockgui-cli: No saved router is named "10.1.2.3" or has it as its host; add it with knockgui-cli add, '
+        "or see knockgui-cli list.\n"
+    )
+    bad = cli("proxy", "Office", "ssh")
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and 'not "ssh"' in bad.stderr
