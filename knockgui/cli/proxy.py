@@ -35,10 +35,11 @@ exit codes: 0 relayed until closed, 1 the port did not open, 2 no such router or
 
 
 def ssh_service(router: Router) -> tuple[int, str] | None:
-    """The router's SSH port and user, or None when it has no SSH service."""
-    if router.service is not Service.SSH:
+    """The port and user of the router's (first) SSH service, or None when it has none."""
+    spec = next((s for s in router.services if s.kind is Service.SSH), None)
+    if spec is None:
         return None
-    return router.service_port, router.user
+    return spec.effective_port, router.user_for(spec)
 
 
 def _clean(host: str) -> str:

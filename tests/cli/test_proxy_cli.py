@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from knockgui.core.model import Router, Service
+from knockgui.core.model import Router, Service, single
 from knockgui.core.secrets import KeyringSecretStore, RouterSecret
 from knockgui.core.sequence import parse_sequence
 from knockgui.core.store import Inventory
@@ -38,11 +38,11 @@ def office(
     sshd = SSHServer(seed_router, tmp_path / "sshd").start()
     inventory = Inventory.open(config_dir, KeyringSecretStore())
     inventory.add(
-        Router(name="Office", host=seed_router.router4, service=Service.SSH, user=sshd.user, timeout_s=3),
+        Router(name="Office", host=seed_router.router4, services=single(Service.SSH), user=sshd.user, timeout_s=3),
         RouterSecret(parse_sequence("1337:tcp 17954:udp")),
     )
     inventory.add(
-        Router(name="Wrong", host="[" + seed_router.router6 + "]", service=Service.SSH, timeout_s=1),
+        Router(name="Wrong", host="[" + seed_router.router6 + "]", services=single(Service.SSH), timeout_s=1),
         RouterSecret(parse_sequence("1338:tcp 17954:udp")),
     )
     yield seed_router, sshd
