@@ -9,9 +9,13 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from tests.testbed import reset_sigint
+
 
 def run(code: str) -> str:
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, preexec_fn=reset_sigint
+    )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.strip()
 

@@ -16,7 +16,7 @@ from knockgui.core.model import Router
 from knockgui.core.secrets import KeyringSecretStore, RouterSecret
 from knockgui.core.sequence import parse_sequence
 from knockgui.core.store import Inventory
-from tests.testbed import stop_process
+from tests.testbed import reset_sigint, stop_process
 from tests.testbed.netns import NamespaceRouter, Stage, knock_ruleset
 from tests.testbed.secret_service import SecretService
 
@@ -54,6 +54,7 @@ def start_forward(*extra: str) -> tuple[subprocess.Popen[str], int]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=reset_sigint,  # a test stops it with Ctrl-C
     )
     assert proc.stdout is not None
     line = proc.stdout.readline()
