@@ -164,3 +164,18 @@ def test_the_editor_marks_an_imported_command_and_saving_confirms_it(qtbot) -> N
     plain = RouterDialog(None, Router("Plain", "10.40.0.2"), None)
     qtbot.addWidget(plain)
     assert plain.imported_note.isHidden()
+
+
+def test_a_keyring_refusing_while_the_preview_is_open_is_a_sentence(qtbot, config_dir, tmp_path) -> None:
+    store = MemorySecretStore()
+    inventory = Inventory.open(config_dir, store)
+    inventory.add(Router("Office", "10.50.0.1"), RouterSecret(parse_sequence("1337:tcp"), "pw"))
+    path = tmp_path / "office.csv"
+    path.write_text("name,host,password\nOffice,10.50.0.1,new-pw\n")
+    preview = ImportPreview(None, inventory, read_source(path))  # compares the password: reads the keyring
+    qtbot.addWidget(preview)
+    assert entry_rows(preview.plan)[0][0] == "merge" and preview.import_button.isEnabled()
+    store.fail = "The keyring is locked; unlock it and try again."
+    preview.merge.setChecked(False)
+    preview.merge.setChecked(True)
+    assert preview.summary.text() == store.fail and not preview.import_button.isEnabled()
