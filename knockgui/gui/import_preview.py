@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from knockgui.core.errors import KnockguiError
 from knockgui.core.importers import Source
 from knockgui.core.importers.plan import MERGE, SKIP, Action, Plan, build_plan
 from knockgui.core.store import Inventory
@@ -75,12 +76,19 @@ class ImportPreview(QDialog):
         self.replace.setVisible(bool(self.plan.held))
 
     def rebuild(self, *_args: object) -> Plan:
-        self.plan = build_plan(
-            self.inventory,
-            self.source,
-            duplicates=MERGE if self.merge.isChecked() else SKIP,
-            replace_changed=self.replace.isChecked(),
-        )
+        try:
+            self.plan = build_plan(
+                self.inventory,
+                self.source,
+                duplicates=MERGE if self.merge.isChecked() else SKIP,
+                replace_changed=self.replace.isChecked(),
+            )
+        except KnockguiError as exc:  # the keyring, read to compare kept passwords, refused: nothing to import
+            if not hasattr(self, "plan"):
+                raise
+            self.summary.setText(exc.message)
+            self.import_button.setEnabled(False)
+            return self.plan
         self.table.clear()
         for row in entry_rows(self.plan):
             item = QTreeWidgetItem(list(row))

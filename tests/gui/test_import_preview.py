@@ -143,3 +143,39 @@ def test_winbox_file_is_offered_first(qtbot, config_dir, tmp_path, monkeypatch) 
     assert len(asked) == 1 and str(saved / "Addresses.cdb") in asked[0]
     assert {r.name for r in inventory.routers} == {"North", "South"}
     assert window.statusBar().currentMessage().startswith("Imported Addresses.cdb: 2 added")
+
+
+def test_the_editor_marks_an_imported_command_and_saving_confirms_it(qtbot) -> None:
+    from knockgui.core.model import Service, single
+    from knockgui.gui.router_dialog import RouterDialog
+
+    imported = Router(
+        "Runner",
+        "10.40.0.1",
+        services=single(Service.CUSTOM, command="myclient {host}"),
+        command_unconfirmed=True,
+        needs_sequence=True,
+    )
+    dialog = RouterDialog(None, imported, RouterSecret(None, "pw", "ops"), "no knock sequence yet")
+    qtbot.addWidget(dialog)
+    assert not dialog.imported_note.isHidden() and "imported file" in dialog.imported_note.text()
+    assert dialog.password.text() == "pw"  # the kept password fills the editor
+    assert not dialog.result_router().command_unconfirmed
+    plain = RouterDialog(None, Router("Plain", "10.40.0.2"), None)
+    qtbot.addWidget(plain)
+    assert plain.imported_note.isHidden()
+
+
+def test_a_keyring_refusing_while_the_preview_is_open_is_a_sentence(qtbot, config_dir, tmp_path) -> None:
+    store = MemorySecretStore()
+    inventory = Inventory.open(config_dir, store)
+    inventory.add(Router("Office", "10.50.0.1"), RouterSecret(parse_sequence("1337:tcp"), "pw"))
+    path = tmp_path / "office.csv"
+    path.write_text("name,host,password\nOffice,10.50.0.1,new-pw\n")
+    preview = ImportPreview(None, inventory, read_source(path))  # compares the password: reads the keyring
+    qtbot.addWidget(preview)
+    assert entry_rows(preview.plan)[0][0] == "merge" and preview.import_button.isEnabled()
+    store.fail = "The keyring is locked; unlock it and try again."
+    preview.merge.setChecked(False)
+    preview.merge.setChecked(True)
+    assert preview.summary.text() == store.fail and not preview.import_button.isEnabled()
