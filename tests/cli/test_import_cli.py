@@ -13,19 +13,12 @@ from knockgui.core.importers import csvfile, putty, wbx, winbox
 from knockgui.core.importers.records import Record
 from knockgui.core.secrets import MemorySecretStore
 from knockgui.core.store import FILE_NAME, Inventory
+from tests.cli.inprocess import run, use_memory_keyring
 
 
 @pytest.fixture
 def memory(monkeypatch: pytest.MonkeyPatch) -> MemorySecretStore:
-    store = MemorySecretStore()
-    monkeypatch.setattr("knockgui.cli.inventory.KeyringSecretStore", lambda: store)
-    return store
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+    return use_memory_keyring(monkeypatch)
 
 
 def inv(config_dir: Path, store: MemorySecretStore) -> Inventory:

@@ -10,16 +10,14 @@ import pytest
 from knockgui.cli import main
 from knockgui.core.secrets import KeyringSecretStore, MemorySecretStore
 from knockgui.core.store import FILE_NAME
+from tests.cli.inprocess import run, use_memory_keyring
 from tests.core.inventory_helpers import CountingSecretStore
 from tests.testbed.secret_service import SecretService
 
 
 @pytest.fixture
 def memory(monkeypatch: pytest.MonkeyPatch) -> MemorySecretStore:
-    """The CLI's keyring, replaced by an in-memory store for the test."""
-    store = MemorySecretStore()
-    monkeypatch.setattr("knockgui.cli.inventory.KeyringSecretStore", lambda: store)
-    return store
+    return use_memory_keyring(monkeypatch)
 
 
 @pytest.fixture
@@ -28,12 +26,6 @@ def pw(tmp_path: Path) -> Path:
     path = tmp_path / "pw.txt"
     path.write_text("a long passphrase\n")
     return path
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.keyring

@@ -8,25 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from knockgui.cli import main
 from knockgui.core.model import Router, Service, ServiceSpec
 from knockgui.core.secrets import MemorySecretStore
 from knockgui.core.store import FILE_NAME
+from tests.cli.inprocess import run, use_memory_keyring
 
 SEQ = "23456:tcp 34567:udp"
 
 
 @pytest.fixture(autouse=True)
 def memory(monkeypatch: pytest.MonkeyPatch) -> MemorySecretStore:
-    store = MemorySecretStore()
-    monkeypatch.setattr("knockgui.cli.inventory.KeyringSecretStore", lambda: store)
-    return store
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+    return use_memory_keyring(monkeypatch)
 
 
 def saved(config_dir: Path) -> dict[str, dict[str, object]]:
