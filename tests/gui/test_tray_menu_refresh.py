@@ -60,7 +60,9 @@ def test_the_menu_is_kept_current_ahead_and_unchanged_when_it_opens(qtbot: QtBot
     before = tray.menu.actions()
     _group(tray, "north").aboutToShow.emit()  # its entries are built when it first opens
     subs = _submenus(tray)
-    assert sorted(map(id, subs)) == sorted(map(id, _shown(tray.menu))) and len(subs) == 3  # north, alpha, zulu
+    assert (
+        sorted(map(id, subs)) == sorted(map(id, _shown(tray.menu))) and len(subs) == 4
+    )  # north, alpha, zulu, Knock group
     # Opening it with nothing changed: no rebuild, the very same entries.
     tray.menu.aboutToShow.emit()
     assert tray.menu.actions() == before
@@ -75,11 +77,13 @@ def test_the_menu_is_kept_current_ahead_and_unchanged_when_it_opens(qtbot: QtBot
     assert bravo in [sub.objectName() for sub in _shown(tray.menu)]
     # ... and the replaced submenus are gone (QMenu.clear() leaves them; each stayed exported over D-Bus).
     subs = _submenus(tray)
-    assert sorted(map(id, subs)) == sorted(map(id, _shown(tray.menu))) and len(subs) == 4
+    assert (
+        sorted(map(id, subs)) == sorted(map(id, _shown(tray.menu))) and len(subs) == 5
+    )  # north, alpha, bravo, zulu, Knock group
     # Opening it many times changes nothing and leaks nothing.
     for _ in range(5):
         tray.menu.aboutToShow.emit()
-    assert len(_submenus(tray)) == 4
+    assert len(_submenus(tray)) == 5
     tray.icon.hide()
 
 
