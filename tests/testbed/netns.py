@@ -292,21 +292,25 @@ class NamespaceRouter:
         for proc in self._procs:
             stop_process(proc, timeout=3)
         self._procs.clear()
-        # Kill anything else still running inside the namespace, then remove it (and the veth pair).
-        pids = subprocess.run(["ip", "netns", "pids", self.name], capture_output=True, text=True).stdout.split()
-        for pid in pids:
-            try:
-                os.kill(int(pid), 9)
-            except (ProcessLookupError, ValueError):
-                pass
-        subprocess.run(["ip", "netns", "del", self.name], capture_output=True)
-        subprocess.run(["ip", "link", "del", self.host_if], capture_output=True)
+        remove_namespace(self.name, self.host_if)
 
     def __enter__(self) -> NamespaceRouter:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def remove_namespace(name: str, host_link: str) -> None:
+    """Kill anything still running inside namespace ``name``, then remove it and this host's end of its link."""
+    pids = subprocess.run(["ip", "netns", "pids", name], capture_output=True, text=True).stdout.split()
+    for pid in pids:
+        try:
+            os.kill(int(pid), 9)
+        except (ProcessLookupError, ValueError):
+            pass
+    subprocess.run(["ip", "netns", "del", name], capture_output=True)
+    subprocess.run(["ip", "link", "del", host_link], capture_output=True)
 
 
 def assert_test_address(addr: str) -> None:

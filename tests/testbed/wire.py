@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from tests.testbed import stop_process
 from tests.testbed.fleet import FLEET_RULES
-from tests.testbed.netns import LISTENER, _used_subnets, run
+from tests.testbed.netns import LISTENER, _used_subnets, remove_namespace, run
 
 WIRE = r"""
 import fcntl, heapq, os, selectors, struct, sys, time
@@ -122,14 +122,7 @@ class DelayedFleet:
         for proc in self._procs:
             stop_process(proc, timeout=3)
         self._procs.clear()
-        pids = subprocess.run(["ip", "netns", "pids", self.name], capture_output=True, text=True).stdout.split()
-        for pid in pids:
-            try:
-                os.kill(int(pid), 9)
-            except (ProcessLookupError, ValueError):
-                pass
-        subprocess.run(["ip", "netns", "del", self.name], capture_output=True)
-        subprocess.run(["ip", "link", "del", self.host_if], capture_output=True)
+        remove_namespace(self.name, self.host_if)
         subprocess.run(["ip", "tuntap", "del", "dev", self.router_if, "mode", "tun"], capture_output=True)
 
     def __enter__(self) -> DelayedFleet:
