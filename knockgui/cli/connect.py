@@ -1,7 +1,7 @@
 """`knockgui-cli` commands: connect (knock, check, launch) and settings (list, get, set).
 
 ``connect NAME`` exits 0 when the service port opened (and the client started), 1 when the port did
-not open (nothing is started, unless ``--force``; the message says why), 2 for bad input and 3 for a
+not open (nothing is started, unless ``--force``; the message, on stderr, says why), 2 for bad input and 3 for a
 local problem (keyring, missing client). With ``--keep-open`` it stays in the foreground and
 re-knocks while the client runs; Ctrl-C stops re-knocking and leaves the client running.
 """
@@ -13,6 +13,7 @@ import json
 import sys
 from typing import Any
 
+from knockgui.cli import fail
 from knockgui.core import settings as st
 from knockgui.core.connect import connect
 from knockgui.core.errors import KnockguiError
@@ -20,11 +21,9 @@ from knockgui.core.knock import KnockResult, Progress
 from knockgui.core.paths import config_dir
 from knockgui.core.process import Locator
 
-PROG = "knockgui-cli"
-
 
 def _warn(message: str) -> None:
-    print(f"{PROG}: warning: {message}", file=sys.stderr)
+    fail(f"warning: {message}")
 
 
 def _load(args: argparse.Namespace) -> st.Settings:
@@ -62,7 +61,10 @@ def cmd_connect(args: argparse.Namespace) -> int:
         on_progress=progress if args.verbose else None,
         on_reknock=reknocked,
     )
-    print(result.message)
+    if result.was_successful():
+        print(result.message)
+    else:  # the port did not open (with --force the client started anyway): a failure, so on stderr
+        fail(result.message)
     if result.open_until is not None and result.knock.steps_sent:
         print(f"{router.name}: open until {result.open_until.clock()} (for {result.open_until.address}).")
     keeper = result.keep_open

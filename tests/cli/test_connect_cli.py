@@ -127,8 +127,10 @@ def test_connect_launches_a_client_that_outlives_the_cli(
 @pytest.mark.keyring
 def test_connect_says_why_and_starts_nothing_when_closed(keyring_router: NamespaceRouter, records: Path) -> None:
     done = cli("connect", "wrong")
-    assert done.returncode == 1
-    assert done.stdout.startswith(f"Winbox was not started. Port 8291 on {keyring_router.router4} did not answer")
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.startswith(
+        f"knockgui-cli: Winbox was not started. Port 8291 on {keyring_router.router4} did not answer"
+    )
     assert not wait_for(lambda: recorder.records(records), timeout=0.3)
     knocked = cli("connect", "core", "--no-launch")
     assert knocked.returncode == 0 and knocked.stdout.startswith(f"Port 8291 on {keyring_router.router4} is open")
