@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from knockgui.cli import fail
 from knockgui.cli.inventory import _hidden, open_inventory, read_passphrase, read_sequence_text, warn
 from knockgui.cli.numbers import whole_number
 from knockgui.core.errors import InputError
@@ -138,7 +139,7 @@ def cmd_confirm_command(args: argparse.Namespace) -> int:
         except EOFError:
             answer = ""
         if answer.strip().casefold() not in ("y", "yes"):
-            print("Not confirmed; the command stays blocked.")
+            fail("Not confirmed; the command stays blocked (confirm-command NAME asks again).")
             return 1
     inventory.update(replace(router, command_unconfirmed=False))
     print(f'Confirmed the command of "{router.name}".')

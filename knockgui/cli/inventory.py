@@ -315,7 +315,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     except KnockguiError as exc:
         if args.reveal:
             raise
-        print(f"sequence: unavailable ({exc.message})")
+        print("sequence: unavailable")  # the field; why, on stderr (the rest was shown: exit 0)
+        warn(f"the sequence could not be read: {exc.message}")
         return 0
     if args.reveal:
         print(f"sequence: {format_sequence(secret.knock_sequence)}")

@@ -67,6 +67,15 @@ def run_register(args: argparse.Namespace) -> int:
 
 
 def run_unregister(args: argparse.Namespace) -> int:
+    if sys.platform in ("win32", "darwin"):
+        from knockgui.core.errors import ConfigError
+
+        how = (
+            "uninstall knockgui, or delete HKEY_CURRENT_USER\\Software\\Classes\\knockgui and ...\\winbox in regedit"
+            if sys.platform == "win32"
+            else "remove knockgui.app, whose Info.plist registers them"
+        )
+        raise ConfigError(f"unregister-links works on Linux only; to stop knockgui opening links here, {how}.")
     path = linkreg.unregister_linux()
     print(f"Removed {path}; knockgui no longer opens links.")
     return 0

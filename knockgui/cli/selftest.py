@@ -1,7 +1,7 @@
 """`knockgui-cli self-test`: the Qt-free checks of ``knockgui.core.selftest``, one line each.
 
-Exit code 0 when every required check passes, 1 otherwise. ``--report FILE`` also writes the lines
-to FILE (the command names it on its last line).
+Exit code 0 when every required check passes, 1 otherwise (with one sentence on stderr naming the
+failed checks). ``--report FILE`` also writes the lines to FILE (the command names it on its last line).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 
 import knockgui.cli
 from knockgui.core import selftest
+from knockgui.core.errors import InputError
 
 EXIT_FAILED = 1
 
@@ -33,6 +34,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.report is not None and str(args.report) == "-":
+        raise InputError("The self-test lines already go to stdout; give --report a file name, or leave it out.")
     with selftest.Reporter(args.report) as reporter:
         report = selftest.run(
             [
@@ -42,4 +45,8 @@ def run(args: argparse.Namespace) -> int:
             ],
             reporter,
         )
-    return 0 if report.was_successful() else EXIT_FAILED
+    if report.was_successful():
+        return 0
+    names = ", ".join(check.name for check in report.failed())
+    knockgui.cli.fail(f"The self-test failed ({names}); the FAIL lines above say what is wrong.")
+    return EXIT_FAILED
