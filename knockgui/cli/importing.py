@@ -37,10 +37,33 @@ def _source_path(args: argparse.Namespace) -> Path:
         return found
     if not args.file:
         raise InputError("Give the FILE to import, or --winbox for Winbox's own saved routers.")
+    if args.file == "-":
+        from knockgui.core.importers import STDIN
+
+        return STDIN
     return Path(args.file).expanduser()
 
 
+def _read_stdin() -> bytes:
+    """``import -``: the file's bytes from standard input, at most as many as a file may have."""
+    from knockgui.core.importers.records import MAX_FILE_BYTES
+
+    if sys.stdin.isatty():
+        raise InputError("import - reads the file from standard input, not a terminal; pipe it in (< FILE).")
+    data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(
+            f"The data on standard input is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB, more than an "
+            "import file can be; nothing was imported."
+        )
+    return data
+
+
 def _passphrase(args: argparse.Namespace, source_format: str) -> str:
+    if args.file == "-" and args.passphrase_file in (None, "-"):
+        raise InputError(
+            "The file comes from standard input (import -), so the passphrase cannot: give --passphrase-file FILE."
+        )
     if args.passphrase_file or source_format != "winbox":
         return read_passphrase(args.passphrase_file, confirm=False)
     if not sys.stdin.isatty():
@@ -52,11 +75,15 @@ def _passphrase(args: argparse.Namespace, source_format: str) -> str:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from knockgui.core.importers import decode, needs_passphrase, read_data
+    from knockgui.core.importers import STDIN, decode, detect_format, needs_passphrase, read_data
     from knockgui.core.importers.plan import MERGE, SKIP, apply, build_plan
 
     path = _source_path(args)
-    source_format, data = read_data(path, args.format)
+    if path == STDIN:
+        data = _read_stdin()
+        source_format = args.format or detect_format(path, data)
+    else:
+        source_format, data = read_data(path, args.format)
     passphrase = _passphrase(args, source_format) if needs_passphrase(source_format, data) else None
     source = decode(path, source_format, data, passphrase)
     inventory = open_inventory(args)
@@ -64,11 +91,12 @@ def cmd_import(args: argparse.Namespace) -> int:
         inventory, source, duplicates=SKIP if args.skip_duplicates else MERGE, replace_changed=args.replace
     )
     lines = plan.lines()
+    name = "standard input" if path == STDIN else path.name
     if args.dry_run:
-        print(f"Dry run of {path.name} ({source_format}), nothing was written: {lines[0]}")
+        print(f"Dry run of {name} ({source_format}), nothing was written: {lines[0]}")
     else:
         apply(inventory, plan)
-        print(f"Imported from {path.name} ({source_format}): {lines[0]}")
+        print(f"Imported from {name} ({source_format}): {lines[0]}")
     for line in lines[1:]:
         print(line)
     if plan.held:
@@ -153,7 +181,13 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         description="Import routers; prints what is added, merged and skipped (and why) before writing it in one "
         "step. Logins and kept passwords go to the OS keyring, never to the router list.",
     )
-    p.add_argument("file", nargs="?", metavar="FILE", help="the file (or PuTTY's sessions folder)")
+    p.add_argument(
+        "file",
+        nargs="?",
+        metavar="FILE",
+        help="the file (or PuTTY's sessions folder); - reads it from stdin (at most 16 MiB; "
+        "a CSV needs --format csv, an encrypted one --passphrase-file)",
+    )
     p.add_argument("--winbox", action="store_true", help="import Winbox's own Addresses.cdb from where Winbox keeps it")
     p.add_argument("--format", choices=FORMATS, help="the file's format (default: from its content or extension)")
     p.add_argument("--dry-run", action="store_true", help="show what would be imported; write nothing")
@@ -165,7 +199,11 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         action="store_true",
         help="let the file change an existing router's host, port, service, command or pass_password",
     )
-    p.add_argument("--passphrase-file", metavar="F", help="read the master password or passphrase from F's first line")
+    p.add_argument(
+        "--passphrase-file",
+        metavar="F",
+        help="read the master password or passphrase from F's first line (- : stdin's); else it is asked",
+    )
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("set-sequence", help="set the knock sequence of many routers at once (e.g. imported ones)")

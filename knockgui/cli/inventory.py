@@ -52,23 +52,41 @@ def _hidden(prompt: str) -> str:
         raise InputError("No input was given (end of input); run the command again and type it.") from None
 
 
-def _ask(prompt: str) -> str:
+STDIN_LINE_LIMIT = 64 * 1024  # a sequence, a password or a passphrase read from stdin is one line
+
+
+def stdin_line(what: str) -> str:
+    """One line of standard input without its line end, at most STDIN_LINE_LIMIT characters."""
+    try:
+        line = sys.stdin.readline(STDIN_LINE_LIMIT + 1)
+    except UnicodeDecodeError:  # its message would quote a byte of the secret
+        raise InputError(f"The {what} on standard input is not text; give it as text.") from None
+    line = line.rstrip("\r\n")
+    if len(line) > STDIN_LINE_LIMIT:
+        raise InputError(f"The {what} on standard input is longer than {STDIN_LINE_LIMIT // 1024} KiB; give one line.")
+    return line
+
+
+def _ask(prompt: str, what: str) -> str:
     if not sys.stdin.isatty():
-        line = sys.stdin.readline()
-        return line.rstrip("\r\n")
+        return stdin_line(what)
     return _hidden(prompt)
 
 
 def read_sequence_text(value: str) -> str:
     """``-`` reads the sequence from stdin or a no-echo prompt; anything else is the sequence itself."""
-    return _ask("Knock sequence (e.g. 1337:tcp 17954:udp): ") if value == "-" else value
+    return _ask("Knock sequence (e.g. 1337:tcp 17954:udp): ", "knock sequence") if value == "-" else value
 
 
 PASSPHRASE_FILE_LIMIT = 64 * 1024  # a passphrase file holds one line
 
 
 def read_passphrase(path: str | None, *, confirm: bool) -> str:
-    if path:
+    """The passphrase from the first line of the file ``path``, of stdin for ``-`` (asked without echo when
+    stdin is a terminal), or asked without echo (twice with ``confirm``) when ``path`` is None."""
+    if path == "-" and not sys.stdin.isatty():
+        passphrase = stdin_line("passphrase")
+    elif path and path != "-":
         try:  # bounded, regular files only: a FIFO or /dev/zero given here hung or filled memory
             text = read_regular(Path(path), PASSPHRASE_FILE_LIMIT).decode("utf-8")
         except UnicodeDecodeError:  # its message would quote a byte of the file
@@ -83,7 +101,9 @@ def read_passphrase(path: str | None, *, confirm: bool) -> str:
         passphrase = text.splitlines()[0] if text.splitlines() else ""
     else:
         if not sys.stdin.isatty():
-            raise InputError("No terminal to ask for the passphrase; give it with --passphrase-file FILE.")
+            raise InputError(
+                "No terminal to ask for the passphrase; give it with --passphrase-file FILE (- reads it from stdin)."
+            )
         passphrase = _hidden("Passphrase: ")
         if confirm and _hidden("Passphrase again: ") != passphrase:
             raise InputError("The two passphrases differ; try again.")
@@ -94,7 +114,7 @@ def read_passphrase(path: str | None, *, confirm: bool) -> str:
 
 def read_password(name: str) -> str | None:
     if not sys.stdin.isatty():
-        return _ask("") or None
+        return _ask("", "password") or None
     first = _hidden(f"Password for {name} (empty for none): ")
     if first and _hidden("Password again: ") != first:
         raise InputError("The two passwords differ; try again.")
@@ -327,27 +347,51 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_stdout(data: bytes) -> None:
+    """``export -``: the export's bytes on stdout, as they would be in the file."""
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
 def cmd_export(args: argparse.Namespace) -> int:
+    """Export to FILE, or to stdout for ``-`` (then stdout holds the export only, nothing else).
+
+    Every form may go to stdout: CSV and plain JSON hold no secret, and ``--with-secrets`` is encrypted."""
     from knockgui.core import exchange
 
+    to_stdout = args.file == "-"
+    csv = args.format == "csv" if args.format else not to_stdout and Path(args.file).suffix.casefold() == ".csv"
+    if csv and args.with_secrets:
+        raise InputError("A CSV export holds no secrets; export with secrets to a .kgx or .json file instead.")
     inventory = open_inventory(args)
-    if Path(args.file).suffix.casefold() == ".csv":
+    if csv:
         from knockgui.core.atomic import atomic_write
         from knockgui.core.importers.csvfile import export_csv
 
-        if args.with_secrets:
-            raise InputError("A CSV export holds no secrets; export with secrets to a .kgx or .json file instead.")
-        atomic_write(Path(args.file), export_csv(inventory.routers))
-        print(f"Exported {len(inventory.routers)} routers to {args.file} (CSV, without secrets).")
+        data = export_csv(inventory.routers)
+        if to_stdout:
+            _write_stdout(data)
+        else:
+            atomic_write(Path(args.file), data)
+            print(f"Exported {len(inventory.routers)} routers to {args.file} (CSV, without secrets).")
         return 0
     passphrase = read_passphrase(args.passphrase_file, confirm=True) if args.with_secrets else None
-    report = exchange.export_file(inventory, Path(args.file), passphrase)
-    kind = "encrypted, with secrets" if passphrase else "without secrets"
-    print(f"Exported {report.count} routers to {args.file} ({kind}).")
+    if to_stdout:
+        missing: list[str] = []
+        data = (
+            exchange.export_plain(inventory)
+            if passphrase is None
+            else exchange.export_encrypted(inventory, passphrase, missing)
+        )
+        _write_stdout(data)
+        report = exchange.ExportReport(len(inventory.routers), Path("-"), passphrase is not None, tuple(missing))
+    else:
+        report = exchange.export_file(inventory, Path(args.file), passphrase)
+        kind = "encrypted, with secrets" if passphrase else "without secrets"
+        print(f"Exported {report.count} routers to {args.file} ({kind}).")
     if report.warning:
         warn(report.warning)
-    return 0
-
     return 0
 
 
@@ -455,10 +499,25 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--reveal", action="store_true", help="print the secret sequence and password")
     p.set_defaults(func=cmd_show)
 
-    p = sub.add_parser("export", help="export the routers (JSON), or with secrets as an encrypted file")
-    p.add_argument("file", metavar="FILE")
-    p.add_argument("--with-secrets", action="store_true", help="include sequences and passwords, encrypted")
-    p.add_argument("--passphrase-file", metavar="F", help="read the passphrase from the first line of F")
+    p = sub.add_parser(
+        "export", help="export the routers without secrets (JSON or CSV), or with secrets as an encrypted file"
+    )
+    p.add_argument(
+        "file",
+        metavar="FILE",
+        help="where to write: a .csv name writes CSV, any other JSON; - writes to stdout (JSON unless --format csv)",
+    )
+    p.add_argument("--format", choices=("json", "csv"), help="the export's format (default: from FILE's extension)")
+    p.add_argument(
+        "--with-secrets",
+        action="store_true",
+        help="include sequences, passwords and logins, encrypted with a passphrase (JSON only)",
+    )
+    p.add_argument(
+        "--passphrase-file",
+        metavar="F",
+        help="read the passphrase from the first line of F (- : of stdin); else it is asked twice",
+    )
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("generate", help="print a random knock sequence")

@@ -6,6 +6,8 @@ run ``knockgui-cli`` as a process. Knocks go to loopback only, to a port nobody 
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import pty
 import socket
@@ -16,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from knockgui.cli import main
 from knockgui.core.model import Router, Service, ServiceSpec
 from knockgui.core.secrets import MemorySecretStore
-from knockgui.core.store import Inventory
+from knockgui.core.store import FILE_NAME, Inventory
 from tests.cli.inprocess import run, use_memory_keyring
 from tests.core.inventory_helpers import secret
 
@@ -111,3 +114,103 @@ def test_a_failed_self_test_ends_with_one_sentence_on_stderr(tmp_path: Path) -> 
     )
     assert refused.returncode == 2 and refused.stdout == "" and "already go to stdout" in one_sentence(refused.stderr)
     assert not (tmp_path / "-").exists()
+
+
+# --- "-": standard input and output --------------------------------------------------------------
+
+
+def stdin_bytes(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    """The in-process CLI's stdin: these bytes, as a text stream with its binary buffer (as a pipe is)."""
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+
+
+@pytest.fixture
+def two_routers(config_dir: Path, memory: MemorySecretStore) -> Path:
+    """Office (23456:tcp) and Lab (34567:udp, ssh on 2222) in the inventory; the cwd is an empty folder."""
+    assert main(["add", "Office", "--host", "10.0.0.1", "--sequence", "23456:tcp", "--group", "HQ"]) == 0
+    assert main(["add", "Lab", "--host", "lab.example", "--sequence", "34567:udp", "--service", "ssh:2222"]) == 0
+    return config_dir
+
+
+def test_export_dash_writes_json_or_csv_to_stdout_and_no_file(
+    two_routers: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    code, out, err = run(capsys, "export", "-")
+    assert (code, err) == (0, "")
+    doc = json.loads(out)  # stdout is the export, nothing else
+    assert doc["format"] == "knockgui-routers" and doc["secrets"] is False
+    assert [r["name"] for r in doc["routers"]] == ["Office", "Lab"]
+    assert "23456" not in out and "34567" not in out
+    code, out, err = run(capsys, "export", "-", "--format", "csv")
+    assert (code, err) == (0, "")
+    assert out.startswith("name,host,port,group,service,user,note\r\n")  # the bytes a file gets
+    assert "lab.example,2222" in out
+    assert "23456" not in out and "34567" not in out
+    code, out, err = run(capsys, "export", "-", "--format", "csv", "--with-secrets")
+    assert code == 2 and out == "" and "holds no secrets" in one_sentence(err)
+    assert list(tmp_path.iterdir()) == []  # no file named "-"
+    code, out, err = run(capsys, "export", "routers.csv", "--format", "json")  # --format beats the extension
+    assert code == 0 and json.loads((tmp_path / "routers.csv").read_text())["format"] == "knockgui-routers"
+
+
+def test_encrypted_export_to_stdout_and_import_from_stdin_round_trip(
+    two_routers: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The passphrase from stdin (--passphrase-file -), the encrypted export on stdout, then imported from
+    stdin into another inventory with the passphrase from a file."""
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    stdin_bytes(monkeypatch, b"a long passphrase\n")
+    code, out, err = run(capsys, "export", "-", "--with-secrets", "--passphrase-file", "-")
+    assert (code, err) == (0, "")
+    assert json.loads(out)["format"] == "knockgui-encrypted" and "23456" not in out
+    assert list(tmp_path.iterdir()) == []
+    pw = tmp_path / "pw.txt"
+    pw.write_text("a long passphrase\n")
+    other = str(tmp_path / "other")
+    stdin_bytes(monkeypatch, out.encode())
+    code, out2, err = run(capsys, "--config-dir", other, "import", "-", "--passphrase-file", str(pw))
+    assert (code, err) == (0, "")
+    assert out2.startswith("Imported from standard input (knockgui): 2 added")
+    assert "sequence: 34567:udp" in run(capsys, "--config-dir", other, "show", "lab", "--reveal")[1]
+    for passphrase in ([], ["--passphrase-file", "-"]):  # stdin holds the file: the passphrase must not
+        stdin_bytes(monkeypatch, out.encode())
+        code, out2, err = run(capsys, "--config-dir", other, "import", "-", *passphrase)
+        assert code == 2 and out2 == ""
+        assert "comes from standard input (import -), so the passphrase cannot" in one_sentence(err)
+
+
+def test_import_dash_from_a_real_pipe(config_dir: Path, tmp_path: Path) -> None:
+    """A CSV needs --format (it has no magic); a stdin that never ends is refused at the size bound."""
+    csv = b"name,host,port,group,service,user,note\r\nDepot,10.9.0.1,8291,Berlin,winbox,,\r\n"
+    unsure = subprocess.run([*CLI, "import", "-", "--dry-run"], input=csv, capture_output=True, timeout=60)
+    assert unsure.returncode == 2 and unsure.stdout == b""
+    assert "Could not tell what kind of file is on standard input; give --format" in one_sentence(
+        unsure.stderr.decode()
+    )
+    dry = subprocess.run(
+        [*CLI, "import", "-", "--format", "csv", "--dry-run"], input=csv, capture_output=True, timeout=60
+    )
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.decode().startswith("Dry run of standard input (csv), nothing was written: 1 added")
+    with open("/dev/zero", "rb") as endless:
+        huge = subprocess.run([*CLI, "import", "-"], stdin=endless, capture_output=True, timeout=60)
+    assert huge.returncode == 2 and "larger than 16 MiB" in one_sentence(huge.stderr.decode())
+    assert not (config_dir / FILE_NAME).exists() and not (tmp_path / "-").exists()
+
+
+def test_a_line_read_from_stdin_is_bounded(
+    config_dir: Path, capsys: pytest.CaptureFixture[str], memory: MemorySecretStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stdin_bytes(monkeypatch, b"1" * (65 * 1024) + b"\n")
+    code, out, err = run(capsys, "add", "Office", "--host", "10.0.0.1", "--sequence", "-")
+    assert code == 2 and out == ""
+    assert (
+        one_sentence(err) == "knockgui-cli: The knock sequence on standard input is longer than 64 KiB; give one line."
+    )
+    stdin_bytes(monkeypatch, b"x" * (65 * 1024))
+    code, out, err = run(capsys, "export", "-", "--with-secrets", "--passphrase-file", "-")
+    assert code == 2 and out == "" and "passphrase on standard input is longer than 64 KiB" in err
+    assert not (config_dir / FILE_NAME).exists()

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from knockgui.core.exchange import ImportItem
 
 FORMATS = ("winbox", "wbx", "csv", "putty", "knockgui")
+STDIN = Path("-")  # the source path of data read from standard input (``import -``): never a folder
 _EXTENSIONS = {".cdb": "winbox", ".wbx": "wbx", ".csv": "csv", ".reg": "putty", ".json": "knockgui", ".kgx": "knockgui"}
 
 
@@ -44,9 +45,10 @@ def detect_format(path: Path, data: bytes) -> str:
         return "putty"
     if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
         return "knockgui"
-    found = _EXTENSIONS.get(path.suffix.casefold())
+    found = None if path == STDIN else _EXTENSIONS.get(path.suffix.casefold())
     if found is None:
-        raise InputError(f"Could not tell what kind of file {path.name} is; give --format ({', '.join(FORMATS)}).")
+        what = "file is on standard input" if path == STDIN else f"file {path.name} is"
+        raise InputError(f"Could not tell what kind of {what}; give --format ({', '.join(FORMATS)}).")
     return found
 
 
@@ -76,7 +78,7 @@ def decode(path: Path, source_format: str, data: bytes, passphrase: str | None =
     """Decode what :func:`read_data` returned. InputError (one sentence) for a file that cannot be read."""
     from knockgui.core.importers import csvfile, putty, wbx, winbox
 
-    if source_format == "putty" and path.is_dir():
+    if source_format == "putty" and path != STDIN and path.is_dir():
         return Source(path, "putty", tuple(putty.decode_folder(path)))
     if source_format == "winbox":
         return Source(path, source_format, tuple(winbox.decode(data, passphrase)))
@@ -97,4 +99,4 @@ def read_source(path: Path, source_format: str | None = None, passphrase: str | 
     return decode(Path(path), found, data, passphrase)
 
 
-__all__ = ["FORMATS", "Record", "Source", "decode", "detect_format", "needs_passphrase", "read_data", "read_source"]
+__all__ = ["FORMATS", "STDIN", "Record", "Source", "decode", "detect_format", "needs_passphrase", "read_data", "read_source"]
