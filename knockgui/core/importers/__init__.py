@@ -99,4 +99,14 @@ def read_source(path: Path, source_format: str | None = None, passphrase: str | 
     return decode(Path(path), found, data, passphrase)
 
 
-__all__ = ["FORMATS", "STDIN", "Record", "Source", "decode", "detect_format", "needs_passphrase", "read_data", "read_source"]
+__all__ = [
+    "FORMATS",
+    "STDIN",
+    "Record",
+    "Source",
+    "decode",
+    "detect_format",
+    "needs_passphrase",
+    "read_data",
+    "read_source",
+]
