@@ -111,7 +111,13 @@ def cmd_settings_set(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
     """Add this module's subcommands to the CLI."""
-    p = sub.add_parser("connect", help="knock, check the service port, then start the router's client")
+    p = sub.add_parser(
+        "connect",
+        help="knock, check the service port, then start the router's client",
+        epilog="exit codes: 0 the port opened (and the client started), 1 the port did not open (why: on stderr;\n"
+        "also with --force), 2 bad input (no such router or service), 3 a local problem (keyring, no client,\n"
+        "a host that does not resolve, a client that failed to start), 130 cancelled.",
+    )
     p.add_argument("name", metavar="NAME", help="the router's name (case-insensitive)")
     p.add_argument(
         "--service", metavar="KIND[:PORT]", help="connect with this service of the router (default: its default one)"
@@ -124,7 +130,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument(
         "--keep-open",
         action="store_true",
-        help="stay and re-knock while the client runs (the router's interval, else the default_keep_open_s setting)",
+        help="stay and re-knock while the client runs: at the router's own interval if it has one, else at 4/5 "
+        "of its final timeout (at most the default_keep_open_s setting, when that is not 0)",
     )
     p.add_argument("-v", "--verbose", action="store_true", help="print each step and re-knock on stderr")
     p.set_defaults(func=cmd_connect)

@@ -178,8 +178,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p = sub.add_parser(
         "import",
         help="import routers from Winbox (Addresses.cdb, .wbx), CSV, PuTTY or a knockgui export",
-        description="Import routers; prints what is added, merged and skipped (and why) before writing it in one "
-        "step. Logins and kept passwords go to the OS keyring, never to the router list.",
+        description="Import routers: the whole file is read and checked first, then written in one step; prints "
+        "what was added, merged and skipped (and why), or with --dry-run what would be, writing nothing. Logins "
+        "and kept passwords go to the OS keyring, never to the router list.",
     )
     p.add_argument(
         "file",
@@ -202,7 +203,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument(
         "--passphrase-file",
         metavar="F",
-        help="read the master password or passphrase from F's first line (- : stdin's); else it is asked",
+        help='read the master password or passphrase from the first line of F ("-": of stdin); else it is asked',
     )
     p.set_defaults(func=cmd_import)
 

@@ -441,7 +441,7 @@ def _router_options(parser: argparse.ArgumentParser, *, editing: bool) -> None:
     parser.add_argument("--port", type=whole_number, metavar="N", help="the default service's port (0: its usual port)")
     parser.add_argument("--user", metavar="U", help="user name")
     parser.add_argument("--group", metavar="G", help="group or site")
-    parser.add_argument("--command", metavar="TEMPLATE", help="custom command with {host} {port} {user}")
+    parser.add_argument("--command", metavar="TEMPLATE", help="the custom service's command, with {host} {port} {user}")
     parser.add_argument("--delay", type=whole_number, metavar="MS", help="delay between knock steps (ms)")
     parser.add_argument("--timeout", type=decimal_number, metavar="S", help="port check timeout (s)")
     parser.add_argument(
@@ -463,7 +463,11 @@ def _router_options(parser: argparse.ArgumentParser, *, editing: bool) -> None:
         help="give clients the host name, not the address that was knocked",
     )
     parser.add_argument("--notes", metavar="TEXT", help="free notes")
-    parser.add_argument("--password-prompt", action="store_true", help="ask for a password to keep in the keyring")
+    parser.add_argument(
+        "--password-prompt",
+        action="store_true",
+        help="ask for a password to keep in the keyring (not on a terminal: the next line of stdin)",
+    )
     if editing:
         parser.add_argument("--clear-password", action="store_true", help="forget the stored password")
 
@@ -516,7 +520,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument(
         "--passphrase-file",
         metavar="F",
-        help="read the passphrase from the first line of F (- : of stdin); else it is asked twice",
+        help='read the passphrase from the first line of F ("-": of stdin); else it is asked twice, without echo',
     )
     p.set_defaults(func=cmd_export)
 

@@ -103,7 +103,12 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 def add_knock_options(parser: argparse.ArgumentParser) -> None:
     """The options shared by every command that knocks."""
-    parser.add_argument("--delay", metavar="MS", help="wait MS milliseconds after each step (default 0)")
+    parser.add_argument(
+        "--delay",
+        metavar="MS",
+        help="wait MS milliseconds between steps (default 0; a saved router: its own delay, else the "
+        "default_delay_ms setting)",
+    )
     parser.add_argument(
         "--check",
         metavar="PORT",
@@ -111,7 +116,12 @@ def add_knock_options(parser: argparse.ArgumentParser) -> None:
         const="",
         help="after the knock, wait for TCP PORT to open (a saved router: its service port unless PORT is given)",
     )
-    parser.add_argument("--timeout", metavar="SECONDS", help=f"how long --check waits (default {DEFAULT_TIMEOUT_S:g})")
+    parser.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        help=f"how long --check waits (default {DEFAULT_TIMEOUT_S:g}; a saved router: its own timeout, else the "
+        "default_timeout_s setting)",
+    )
     family = parser.add_mutually_exclusive_group()
     family.add_argument("-4", "--ipv4", dest="family", action="store_const", const="4", default="any", help="IPv4 only")
     family.add_argument("-6", "--ipv6", dest="family", action="store_const", const="6", help="IPv6 only")

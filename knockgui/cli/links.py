@@ -32,7 +32,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         help="show which router a knockgui:// or winbox:// link means (no knock)",
         description="Check a link: print its action and the inventory router it resolves to.",
     )
-    parse.add_argument("link", help="knockgui://connect/NAME, knockgui://knock/NAME or winbox://HOST[:PORT]")
+    parse.add_argument(
+        "link", metavar="LINK", help="knockgui://connect/NAME, knockgui://knock/NAME or winbox://HOST[:PORT]"
+    )
     parse.set_defaults(func=run_parse)
     auto = sub.add_parser(
         "autostart",

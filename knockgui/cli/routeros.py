@@ -68,7 +68,12 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         help="rules for IPv4, IPv6 or both (default auto: IPv6 for an IPv6 host, else IPv4)",
     )
     p.add_argument("--ipv6", action="store_true", help="rules for both IPv4 and IPv6 (same as --family both)")
-    p.add_argument("--drop", choices=["management", "all"], default="management", help="what the last rule drops")
+    p.add_argument(
+        "--drop",
+        choices=["management", "all"],
+        default="management",
+        help="what the last rule drops for everyone else: the management ports (default) or all other input",
+    )
     p.add_argument(
         "--my-address",
         default="",
@@ -83,7 +88,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         metavar="N",
         help="place the rules before rule N of your last '/ip firewall filter print'",
     )
-    p.add_argument("--list-prefix", default="knockgui", metavar="P", help="address-list name prefix")
+    p.add_argument("--list-prefix", default="knockgui", metavar="P", help="address-list name prefix (default knockgui)")
     p.add_argument("--stage-timeout", default="15s", metavar="T", help="timeout of each stage (default 15s)")
     p.add_argument(
         "--final-timeout",

@@ -214,3 +214,30 @@ def test_a_line_read_from_stdin_is_bounded(
     code, out, err = run(capsys, "export", "-", "--with-secrets", "--passphrase-file", "-")
     assert code == 2 and out == "" and "passphrase on standard input is longer than 64 KiB" in err
     assert not (config_dir / FILE_NAME).exists()
+
+
+# --- --help says what the code does -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        (["export"], "- writes to stdout (JSON unless --format csv)"),
+        (["export"], '("-": of stdin); else it is asked twice, without echo'),
+        (["import"], "- reads it from stdin (at most 16 MiB"),
+        (["import"], "the whole file is read and checked first, then written in one step; prints what was added"),
+        (["knock"], "wait MS milliseconds between steps (default 0; a saved router: its own delay"),
+        (["knock"], "how long --check waits (default 5; a saved router: its own timeout"),
+        (["connect"], "else at 4/5 of its final timeout (at most the default_keep_open_s setting"),
+        (["connect"], "1 the port did not open (why: on stderr;"),
+    ],
+)
+def test_help_says_what_the_code_does(
+    command: list[str], words: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "400")  # one line per option: the words are not wrapped apart
+    with pytest.raises(SystemExit) as ended:
+        main([*command, "--help"])
+    out, err = capsys.readouterr()
+    assert ended.value.code == 0 and err == ""
+    assert words in " ".join(out.split()), out
