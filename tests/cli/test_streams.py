@@ -116,6 +116,26 @@ def test_a_failed_self_test_ends_with_one_sentence_on_stderr(tmp_path: Path) -> 
     assert not (tmp_path / "-").exists()
 
 
+def test_json_outputs_stay_pure_json_when_there_are_warnings_and_failures(
+    config_dir: Path, capsys: pytest.CaptureFixture[str], memory: MemorySecretStore
+) -> None:
+    """A damaged router list, an unknown setting and a router whose port stays closed: every warning and
+    failure goes to stderr, and stdout parses as JSON."""
+    config_dir.mkdir(parents=True)
+    (config_dir / FILE_NAME).write_bytes(b"\x00 not a router list")
+    (config_dir / "settings.json").write_text('{"ssh_client": "openssh", "zoom": 3}')
+    code, out, err = run(capsys, "list", "--json")
+    assert (code, json.loads(out)) == (0, []) and "warning: The router list" in err
+    code, out, err = run(capsys, "settings", "list", "--json")
+    assert code == 0 and json.loads(out)["ssh_client"] == "openssh" and "unknown keys were ignored (zoom)" in err
+    port = closed_port()
+    assert run(capsys, "add", "Lab", "--host", "127.0.0.1", "--sequence", "23456", "--port", str(port))[0] == 0
+    assert run(capsys, "edit", "Lab", "--timeout", "0.3")[0] == 0
+    code, out, err = run(capsys, "knock", "--all", "--check", "--json")
+    assert code == 1 and [r["name"] for r in json.loads(out)] == ["Lab"]
+    assert f"Port {port} on 127.0.0.1" in err
+
+
 # --- "-": standard input and output --------------------------------------------------------------
 
 
