@@ -60,9 +60,10 @@ def _read_stdin() -> bytes:
 
 
 def _passphrase(args: argparse.Namespace, source_format: str) -> str:
-    if args.file == "-" and args.passphrase_file in (None, "-"):
+    if args.file == "-" and args.passphrase_file is None:
         raise InputError(
-            "The file comes from standard input (import -), so the passphrase cannot: give --passphrase-file FILE."
+            "The file comes from standard input (import -), so the passphrase cannot be asked there; "
+            "give it with --passphrase-file FILE."
         )
     if args.passphrase_file or source_format != "winbox":
         return read_passphrase(args.passphrase_file, confirm=False)
@@ -78,6 +79,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     from knockgui.core.importers import STDIN, decode, detect_format, needs_passphrase, read_data
     from knockgui.core.importers.plan import MERGE, SKIP, apply, build_plan
 
+    if args.file == "-" and args.passphrase_file == "-":
+        raise InputError(
+            "Standard input can carry the file (import -) or the passphrase (--passphrase-file -), not both; "
+            "give the passphrase in a file."
+        )
     path = _source_path(args)
     if path == STDIN:
         data = _read_stdin()

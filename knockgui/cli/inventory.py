@@ -2,7 +2,8 @@
 
 Secrets (the knock sequence, a password) go to the OS keyring; ``list`` reads none. ``--sequence -``
 reads the sequence from stdin (or asks for it without echo on a terminal), so it stays out of the
-shell history and the process list. Exit codes: 2 bad input, 3 a local problem such as the keyring.
+shell history and the process list; so does ``--passphrase-file -`` for a passphrase. ``export -`` writes
+the export to stdout and nothing else there. Exit codes: 2 bad input, 3 a local problem such as the keyring.
 """
 
 from __future__ import annotations
