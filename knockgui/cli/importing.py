@@ -24,7 +24,7 @@ from knockgui.core.store import Inventory
 
 
 def _source_path(args: argparse.Namespace) -> Path:
-    from knockgui.core.importers import winbox
+    from knockgui.core.importers import STDIN, winbox
 
     if args.winbox:
         if args.file:
@@ -38,10 +38,9 @@ def _source_path(args: argparse.Namespace) -> Path:
     if not args.file:
         raise InputError("Give the FILE to import, or --winbox for Winbox's own saved routers.")
     if args.file == "-":
-        from knockgui.core.importers import STDIN
-
         return STDIN
-    return Path(args.file).expanduser()
+    path = Path(args.file).expanduser()
+    return path.absolute() if path == STDIN else path  # ./- is a file named "-" (Path("./-") == Path("-"))
 
 
 def _read_stdin() -> bytes:

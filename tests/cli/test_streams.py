@@ -223,6 +223,16 @@ def test_import_dash_from_a_real_pipe(config_dir: Path, tmp_path: Path) -> None:
     assert not (config_dir / FILE_NAME).exists() and not (tmp_path / "-").exists()
 
 
+def test_a_file_named_dash_is_imported_as_dot_slash_dash(
+    config_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-").write_bytes(b"name,host,port,group,service,user,note\r\nDepot,10.9.0.1,8291,,winbox,,\r\n")
+    stdin_bytes(monkeypatch, b"")
+    code, out, err = run(capsys, "import", "./-", "--format", "csv", "--dry-run")
+    assert (code, err) == (0, "") and out.startswith("Dry run of - (csv), nothing was written: 1 added")
+
+
 def test_a_line_read_from_stdin_is_bounded(
     config_dir: Path, capsys: pytest.CaptureFixture[str], memory: MemorySecretStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
