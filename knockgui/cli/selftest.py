@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         help="check this installation: modules, resources, keyring backend, ICMP and raw sockets",
         description="Check this installation without touching any router; one line per check.",
     )
-    parser.add_argument("--report", metavar="FILE", type=Path, help="also write the lines to FILE")
+    parser.add_argument("--report", metavar="FILE", help="also write the lines to FILE (not -: they go to stdout)")
     parser.add_argument(
         "--no-keyring-write",
         action="store_true",
@@ -34,9 +34,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.report is not None and str(args.report) == "-":
+    if args.report == "-":  # as typed: Path("./-") is "-" too, and names a file
         raise InputError("The self-test lines already go to stdout; give --report a file name, or leave it out.")
-    with selftest.Reporter(args.report) as reporter:
+    with selftest.Reporter(None if args.report is None else Path(args.report)) as reporter:
         report = selftest.run(
             [
                 lambda: selftest.core_checks(
