@@ -1,8 +1,8 @@
 """`knockgui-cli` commands: connect (knock, check, launch) and settings (list, get, set).
 
 ``connect NAME`` exits 0 when the service port opened (and the client started), 1 when the port did
-not open (nothing is started, unless ``--force``; the message, on stderr, says why), 2 for bad input and 3 for a
-local problem (keyring, missing client). With ``--keep-open`` it stays in the foreground and
+not open (nothing is started, unless ``--force``; the message, on stderr, says why), 2 for bad input
+and 3 for a local problem (keyring, missing client). With ``--keep-open`` it stays in the foreground and
 re-knocks while the client runs; Ctrl-C stops re-knocking and leaves the client running.
 """
 

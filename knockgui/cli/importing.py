@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from knockgui.cli import fail
-from knockgui.cli.inventory import _hidden, open_inventory, read_passphrase, read_sequence_text, warn
+from knockgui.cli.inventory import open_inventory, warn
 from knockgui.cli.numbers import whole_number
+from knockgui.cli.reading import hidden, read_passphrase, read_sequence_text
 from knockgui.core.errors import InputError
 from knockgui.core.importers import FORMATS
 from knockgui.core.model import Router
@@ -68,7 +69,7 @@ def _passphrase(args: argparse.Namespace, source_format: str) -> str:
         return read_passphrase(args.passphrase_file, confirm=False)
     if not sys.stdin.isatty():
         raise InputError("No terminal to ask for the Winbox master password; give it with --passphrase-file FILE.")
-    password = _hidden("Winbox master password: ")
+    password = hidden("Winbox master password: ")
     if not password:
         raise InputError("The master password is empty; give one.")
     return password

@@ -9,7 +9,6 @@ the export to stdout and nothing else there. Exit codes: 2 bad input, 3 a local 
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from dataclasses import dataclass, replace
@@ -17,11 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from knockgui.cli.numbers import decimal_number, whole_number
+from knockgui.cli.reading import read_passphrase, read_password, read_sequence_text
 from knockgui.core.errors import InputError, KnockguiError
 from knockgui.core.model import Router, Service, ServiceSpec
 from knockgui.core.opened import OpenState
 from knockgui.core.paths import config_dir
-from knockgui.core.readfile import UnreadableFile, read_regular
 from knockgui.core.secrets import KeyringSecretStore, RouterSecret
 from knockgui.core.sequence import Protocol, Sequence, format_sequence, parse_sequence
 from knockgui.core.store import Inventory
@@ -43,83 +42,6 @@ def open_inventory(args: argparse.Namespace) -> Inventory:
     if inventory.warning:
         warn(inventory.warning)
     return inventory
-
-
-def _hidden(prompt: str) -> str:
-    """Ask without echo; Ctrl-D (end of input) is a sentence, not a crash."""
-    try:
-        return getpass.getpass(prompt)
-    except EOFError:
-        raise InputError("No input was given (end of input); run the command again and type it.") from None
-
-
-STDIN_LINE_LIMIT = 64 * 1024  # a sequence, a password or a passphrase read from stdin is one line
-
-
-def stdin_line(what: str) -> str:
-    """One line of standard input without its line end, at most STDIN_LINE_LIMIT characters."""
-    try:
-        line = sys.stdin.readline(STDIN_LINE_LIMIT + 1)
-    except UnicodeDecodeError:  # its message would quote a byte of the secret
-        raise InputError(f"The {what} on standard input is not text; give it as text.") from None
-    line = line.rstrip("\r\n")
-    if len(line) > STDIN_LINE_LIMIT:
-        raise InputError(f"The {what} on standard input is longer than {STDIN_LINE_LIMIT // 1024} KiB; give one line.")
-    return line
-
-
-def _ask(prompt: str, what: str) -> str:
-    if not sys.stdin.isatty():
-        return stdin_line(what)
-    return _hidden(prompt)
-
-
-def read_sequence_text(value: str) -> str:
-    """``-`` reads the sequence from stdin or a no-echo prompt; anything else is the sequence itself."""
-    return _ask("Knock sequence (e.g. 1337:tcp 17954:udp): ", "knock sequence") if value == "-" else value
-
-
-PASSPHRASE_FILE_LIMIT = 64 * 1024  # a passphrase file holds one line
-
-
-def read_passphrase(path: str | None, *, confirm: bool) -> str:
-    """The passphrase from the first line of the file ``path``, of stdin for ``-`` (asked without echo when
-    stdin is a terminal), or asked without echo (twice with ``confirm``) when ``path`` is None."""
-    if path == "-" and not sys.stdin.isatty():
-        passphrase = stdin_line("passphrase")
-    elif path and path != "-":
-        try:  # bounded, regular files only: a FIFO or /dev/zero given here hung or filled memory
-            text = read_regular(Path(path), PASSPHRASE_FILE_LIMIT).decode("utf-8")
-        except UnicodeDecodeError:  # its message would quote a byte of the file
-            raise InputError(f"The passphrase file {path} is not UTF-8 text; write the passphrase as text.") from None
-        except UnreadableFile as exc:
-            raise InputError(
-                f"The passphrase file {path} {exc.reason}; give a regular file with the passphrase on its first line."
-            ) from None
-        except OSError as exc:
-            reason = exc.strerror or type(exc).__name__
-            raise InputError(f"Could not read the passphrase file {path} ({reason}); check its name.") from None
-        passphrase = text.splitlines()[0] if text.splitlines() else ""
-    else:
-        if not sys.stdin.isatty():
-            raise InputError(
-                "No terminal to ask for the passphrase; give it with --passphrase-file FILE (- reads it from stdin)."
-            )
-        passphrase = _hidden("Passphrase: ")
-        if confirm and _hidden("Passphrase again: ") != passphrase:
-            raise InputError("The two passphrases differ; try again.")
-    if not passphrase:
-        raise InputError("The passphrase is empty; give one.")
-    return passphrase
-
-
-def read_password(name: str) -> str | None:
-    if not sys.stdin.isatty():
-        return _ask("", "password") or None
-    first = _hidden(f"Password for {name} (empty for none): ")
-    if first and _hidden("Password again: ") != first:
-        raise InputError("The two passwords differ; try again.")
-    return first or None
 
 
 @dataclass(frozen=True)
