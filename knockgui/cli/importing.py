@@ -21,6 +21,7 @@ from knockgui.cli.reading import hidden, read_passphrase, read_sequence_text
 from knockgui.core.errors import InputError
 from knockgui.core.importers import FORMATS
 from knockgui.core.model import Router
+from knockgui.core.sequence import MAX_STEPS
 from knockgui.core.store import Inventory
 
 
@@ -220,7 +221,11 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--sequence", metavar="SEQ", help='the sequence for all of them; "-" reads it from stdin/prompt')
     p.add_argument("--generate", action="store_true", help="a new random sequence for each router")
     p.add_argument(
-        "--steps", type=whole_number, default=3, metavar="N", help="steps of a generated sequence (default 3)"
+        "--steps",
+        type=whole_number,
+        default=3,
+        metavar="N",
+        help=f"steps of a generated sequence, 1-{MAX_STEPS} (default 3)",
     )
     p.add_argument("--from", dest="source", metavar="ROUTER", help="copy the sequence of ROUTER")
     p.add_argument("--overwrite", action="store_true", help="also replace sequences already set")

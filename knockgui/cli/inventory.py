@@ -22,7 +22,7 @@ from knockgui.core.model import Router, Service, ServiceSpec
 from knockgui.core.opened import OpenState
 from knockgui.core.paths import config_dir
 from knockgui.core.secrets import KeyringSecretStore, RouterSecret
-from knockgui.core.sequence import Protocol, Sequence, format_sequence, parse_sequence
+from knockgui.core.sequence import MAX_STEPS, Protocol, Sequence, format_sequence, parse_sequence
 from knockgui.core.store import Inventory
 from knockgui.core.validate import parse_service, router_to_dict
 
@@ -448,6 +448,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("generate", help="print a random knock sequence")
-    p.add_argument("--steps", type=whole_number, default=3, metavar="N", help="number of steps (default 3)")
+    p.add_argument(
+        "--steps", type=whole_number, default=3, metavar="N", help=f"number of steps, 1-{MAX_STEPS} (default 3)"
+    )
     p.add_argument("--protocols", default="tcp,udp", metavar="P", help="tcp, udp or tcp,udp (default)")
     p.set_defaults(func=cmd_generate)

@@ -262,6 +262,7 @@ def test_a_line_read_from_stdin_is_bounded(
         (["knock"], "how long --check waits (default 5; a saved router: its own timeout"),
         (["connect"], "else at 4/5 of its final timeout (at most the default_keep_open_s setting"),
         (["connect"], "1 the port did not open (why: on stderr;"),
+        (["generate"], "number of steps, 1-64 (default 3)"),
     ],
 )
 def test_help_says_what_the_code_does(
