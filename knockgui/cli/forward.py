@@ -23,6 +23,7 @@ import threading
 import time
 from typing import Any
 
+from knockgui.cli.numbers import whole_number
 from knockgui.core.errors import InputError, KnockguiError
 
 REUSE_S = 30.0  # a knock that opened the port this recently is tried first without knocking again
@@ -164,11 +165,13 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         help="listen on a loopback port; each connection knocks, then is relayed to the router's service",
     )
     p.add_argument("name", metavar="NAME", help="the saved router's name")
-    p.add_argument("--local-port", type=int, default=0, metavar="N", help="local port (default: any free one)")
-    p.add_argument("--port", type=int, default=0, metavar="N", help="the router's port (default: its service port)")
+    p.add_argument("--local-port", type=whole_number, default=0, metavar="N", help="local port (default: any free one)")
+    p.add_argument(
+        "--port", type=whole_number, default=0, metavar="N", help="the router's port (default: its service port)"
+    )
     p.add_argument(
         "--max-connections",
-        type=int,
+        type=whole_number,
         default=DEFAULT_MAX_CONNECTIONS,
         metavar="N",
         help=f"connections relayed at once (default {DEFAULT_MAX_CONNECTIONS})",

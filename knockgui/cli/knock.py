@@ -63,6 +63,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     """Add ``knock`` to the CLI."""
     from knockgui import __version__
     from knockgui.cli import HelpFormatter
+    from knockgui.cli.numbers import whole_number
 
     parser = sub.add_parser(
         "knock",
@@ -92,7 +93,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     fleet.add_argument("--all", action="store_true", help="knock every saved router")
     fleet.add_argument(
         "--parallel",
-        type=int,
+        type=whole_number,
         default=256,
         metavar="N",
         help="at most N knocks in flight (default 256)",

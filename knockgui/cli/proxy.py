@@ -21,6 +21,7 @@ import sys
 import time
 from typing import Any
 
+from knockgui.cli.numbers import is_whole
 from knockgui.core.errors import InputError, NotFoundError
 from knockgui.core.model import Router, Service
 from knockgui.core.store import Inventory
@@ -74,8 +75,9 @@ def find_router(inventory: Inventory, host: str, port: int) -> Router:
 
 
 def _port(text: str) -> int:
-    if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
-        raise InputError(f'The port must be a whole number from 1 to 65535, not "{text}".')
+    if not is_whole(text) or not 1 <= int(text) <= 65535:  # str.isdigit() passed ١٢ and ², which int() refuses
+        shown = text if len(text) <= 12 else text[:12] + "..."
+        raise InputError(f'The port must be a whole number from 1 to 65535, not "{shown}".')
     return int(text)
 
 
