@@ -15,12 +15,17 @@ first N routers (the same mix) are knocked one at a time and the time is scaled 
 since a sequential run of 1,000 takes minutes. Goal: the parallel run within the check timeout
 plus 2 s, every open router reported open and every silent one "no answer".
 
-Measured here (2-core VM shared with 5 other workers, load ~4; check timeout 3 s, 1,000 routers, 100
-silent): --parallel 256 7.5 s (goal 5 s: MISSED), every result right, peak 1,218 open fds (bound
-1,856), peak RSS 44 MB, CPU 2.6 s, of which the one keyring pass over gnome-keyring took 1.25-2.5 s;
---parallel 64 10.1 s (398 fds, 39 MB), --parallel 512 7.6 s (726 fds); sequential 472 s (20 routers
-measured, 9.4 s, scaled): 63x the parallel run. Without the one-pass read (keyring's one connection and
-Diffie-Hellman exchange per entry) the keyring alone took 25-50 s for 1,000.
+Measured here (2-core VM, quiet; check timeout 3 s, 1,000 routers, 100 silent), 2026-12-02 with the
+check loops (knockgui.core.checkloop: a router's check holds sockets but no thread) and --parallel 512:
+4.27 s and 4.47 s (goal 5 s: met), every result right, peak 487-503 open fds (bound 2,624), peak RSS
+40 MB, CPU 1.3-1.4 s, of which the one keyring pass over gnome-keyring took 0.43-0.45 s; --parallel 256
+4.47-4.65 s (418 fds); sequential 419-429 s (20 routers measured, scaled): 94-101x the parallel run.
+Before the check loops (one worker thread per router until its check ended, four early SYNs per
+check): 4.67-5.18 s at --parallel 256, CPU 1.8-2.2 s. What remains above the 3 s timeout: start-up and
+the inventory (0.1 s), the keyring pass (0.45 s), and the knocks themselves, CPU-bound at about 0.4 ms a
+router, so the last silent router is knocked some 0.35-0.5 s after the first. Reading the keyring in
+batches while the first routers are knocked was tried and was slower (4.6 s): the reader and the
+workers then wait for each other's GIL.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """``knockgui-cli knock --group G`` / ``--all`` / ``knock NAME NAME...``: knock many saved routers at once.
 
-At most ``--parallel`` knocks are in flight (default 256). On a terminal a live progress line is drawn on
-stderr (only when stderr is a terminal); at the end a table (name, host, result, time) goes to stdout,
+At most ``--parallel`` routers are in flight, being knocked or checked (default 512). A live progress
+line is drawn on stderr when stderr is a terminal; at the end a table (name, host, result, time) goes to stdout,
 or with ``--json`` a JSON list. Failures are also one line each on stderr, with their sentence.
 Exit codes: 0 every router was knocked (and, with ``--check``, its port opened); 1 at least one was
 not; 2 bad input (no such group or router); 130 cancelled.
@@ -139,6 +139,12 @@ def run_fleet(args: argparse.Namespace, options: KnockOptions, names: list[str])
         )
     finally:
         progress.clear()
+    from knockgui.core.opened import OpenState
+
+    opened = [
+        (job.router, o.address, o.knocked_at) for job, o in zip(jobs, outcomes, strict=True) if o.result == "open"
+    ]
+    OpenState(inventory.path.parent).record_many(opened)  # "open until" for the window, connect and proxy
     if args.json:
         data = [
             {

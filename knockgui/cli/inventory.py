@@ -85,7 +85,11 @@ def knock_saved(args: argparse.Namespace, options: KnockOptions) -> int:
     check_port = options.check_port or (saved.check_port if args.check is not None else None)
     timeout = options.timeout_s if options.timeout_s is not None else saved.timeout
     options = replace(options, check_port=check_port, timeout_s=timeout)
-    return run_knock_command(saved.router.host, sequence, options, reveal_steps=False)
+
+    def opened(address: str, knocked_at: float) -> None:  # "open until" for the window, connect and proxy
+        OpenState(config_dir(args.config_dir)).record(saved.router, address, knocked_at)
+
+    return run_knock_command(saved.router.host, sequence, options, reveal_steps=False, on_open=opened)
 
 
 # ----- commands -----

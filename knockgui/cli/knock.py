@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -94,9 +96,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     fleet.add_argument(
         "--parallel",
         type=whole_number,
-        default=256,
+        default=512,
         metavar="N",
-        help="at most N knocks in flight (default 256)",
+        help="at most N routers in flight, being knocked or checked (default and most: 512)",
     )
     fleet.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
     parser.set_defaults(func=run)
@@ -213,10 +215,13 @@ def run_knock_command(
     out: TextIO | None = None,
     err: TextIO | None = None,
     reveal_steps: bool = True,
+    on_open: Callable[[str, float], None] | None = None,
 ) -> int:
     """Knock, print what the user asked to see, return the exit code (errors propagate as KnockguiError).
 
     ``reveal_steps=False`` (a saved router, whose sequence is a secret) prints each step's protocol only.
+    ``on_open(address, knocked_at)`` is called when the checked port opened (``knocked_at``: the epoch
+    time of the last knock step).
     """
     from knockgui.core.knock import Family, knock
 
@@ -250,6 +255,8 @@ def run_knock_command(
             say(f"{result.message} ({result.elapsed_ms:.1f} ms)")
         return 0
     if check.was_successful():
+        if on_open is not None:
+            on_open(result.address, time.time() - (check.latency_ms or 0.0) / 1000)
         print(check.message, file=out, flush=True)
         if options.verbose:
             say(f"port {check.port} opened after {check.latency_ms:.1f} ms (attempt {check.attempts})")

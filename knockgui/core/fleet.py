@@ -5,14 +5,15 @@ of ``parallel`` workers; each worker asks ``sequence_of`` for its router's seque
 (the CLI reads all the entries first in one keyring pass: knockgui.core.bulk_secrets). File
 descriptors stay bounded: a
 check here tries a new connection every ``FLEET_RETRY_S`` (not every 200 ms as a single check does),
-so a silent router holds at most ``len(attempt_offsets(timeout, FLEET_RETRY_S))`` sockets (6 for 3 s)
-and the whole run at most ``parallel`` times that. Every outcome, success or failure, is a
+after one early retry at 300 ms (``FLEET_EARLY_S``), so a silent router holds at most
+``sockets_per_knock(timeout) - 1`` sockets (4 for 3 s) and the whole run at most ``parallel`` times that. Every outcome, success or failure, is a
 :class:`FleetOutcome` (an error becomes its sentence, never an exception); ``on_done`` is called from
 the workers as each router finishes.
 """
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -20,16 +21,21 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from knockgui.core.address import Family, resolve
-from knockgui.core.errors import CancelledError, InputError, KnockguiError
-from knockgui.core.knock import knock
+from knockgui.core.checkloop import CheckLoops
+from knockgui.core.errors import CancelledError, InputError, KnockguiError, NetworkError
+from knockgui.core.knock import send_sequence, sent_message, validate
 from knockgui.core.model import Router
-from knockgui.core.probe import CheckState, attempt_offsets, check_target
+from knockgui.core.probe import CANCEL_SLICE_S, MAX_PENDING, Attempts, PortCheck, attempt_offsets
 from knockgui.core.sequence import Sequence
 
-DEFAULT_PARALLEL = 256
+DEFAULT_PARALLEL = 512
 SPARE_FDS = 64  # the keyring connection, stdio, the interpreter's own
 MAX_PARALLEL = 512
 FLEET_RETRY_S = 1.0
+# One early retry (a first SYN that raced the router's list update costs 300 ms, not a whole second);
+# a single check's 25/50/100 ms retries would put four SYNs per router on a slow link before the
+# first answer can be back.
+FLEET_EARLY_S = (0.0, 0.3)
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,7 @@ class FleetOutcome:
     ok: bool
     elapsed_ms: float
     message: str
+    knocked_at: float = 0.0  # time.time() of the last knock step (0: none was sent)
 
 
 def groups_of(routers: Iterable[Router], group: str) -> list[Router]:
@@ -66,7 +73,7 @@ def groups_of(routers: Iterable[Router], group: str) -> list[Router]:
 
 def sockets_per_knock(timeout: float) -> int:
     """The most sockets one router's knock and check hold at once (pending attempts, one knock step)."""
-    return len(attempt_offsets(timeout, FLEET_RETRY_S)) + 1
+    return min(len(attempt_offsets(timeout, FLEET_RETRY_S, FLEET_EARLY_S)), MAX_PENDING) + 1
 
 
 def fit_parallel(parallel: int, timeout: float) -> int:
@@ -92,41 +99,86 @@ def fit_parallel(parallel: int, timeout: float) -> int:
     return max(1, (soft - SPARE_FDS) // sockets_per_knock(timeout))
 
 
-def knock_one(
-    job: FleetJob,
-    sequence_of: Callable[[Router], Sequence],
-    *,
-    family: Family = Family.ANY,
-    cancel: threading.Event | None = None,
-) -> FleetOutcome:
-    """Knock one router (and check its port); every failure is an outcome with its sentence."""
-    router = job.router
-    started = time.monotonic()
-    address = ""
+class _Run:
+    """One :func:`knock_many`: the jobs' outcomes arrive on a queue, from the workers (a knock that
+    failed, or one without a check) and from the check loops (every check)."""
 
-    def outcome(result: str, ok: bool, message: str) -> FleetOutcome:
-        elapsed = round((time.monotonic() - started) * 1000, 1)
-        return FleetOutcome(router.name, router.host, address, result, ok, elapsed, message)
+    def __init__(self, jobs: list[FleetJob], parallel: int, cancel: threading.Event) -> None:
+        self.jobs = jobs
+        self.cancel = cancel
+        self.slots = threading.BoundedSemaphore(parallel)  # routers in flight: knocking or being checked
+        self.finished: queue.SimpleQueue[tuple[int, FleetOutcome | BaseException]] = queue.SimpleQueue()
+        self.loops = CheckLoops(min(parallel, len(jobs)), cancel)
 
-    try:
-        sequence = sequence_of(router)
-        if job.delay_ms is not None:
-            sequence = sequence.with_delay(job.delay_ms)
-        target = resolve(router.host, family, cancel)
-        address = target.address
-        sent = knock(target.address, sequence, family=family, timeout=job.timeout, cancel=cancel)
+    def end(self, index: int, outcome: FleetOutcome) -> None:
+        self.slots.release()
+        self.finished.put((index, outcome))
+
+    def take_slot(self) -> bool:
+        """Wait for a free slot; False when the run was cancelled first."""
+        while not self.slots.acquire(timeout=CANCEL_SLICE_S):
+            if self.cancel.is_set():
+                return False
+        return True
+
+    def work(self, index: int, sequence_of: Callable[[Router], Sequence], family: Family) -> None:
+        """Knock job ``index`` and hand its check to a check loop (a worker thread's part)."""
+        job = self.jobs[index]
+        if not self.take_slot():
+            self.finished.put((index, _outcome(job, "", 0.0, "cancelled", False, "Not knocked: cancelled.")))
+            return
+        try:
+            self._knock(index, job, sequence_of, family)
+        except BaseException as exc:  # a bug: re-raised in the waiting thread, never lost in a worker
+            self.finished.put((index, exc))
+
+    def _knock(self, index: int, job: FleetJob, sequence_of: Callable[[Router], Sequence], family: Family) -> None:
+        router, started, address = job.router, time.monotonic(), ""
+        if self.cancel.is_set():
+            self.end(index, _outcome(job, "", 0.0, "cancelled", False, "Not knocked: cancelled."))
+            return
+        try:
+            sequence = sequence_of(router)
+            if job.delay_ms is not None:
+                sequence = sequence.with_delay(job.delay_ms)
+            validate(sequence, job.check_port, job.timeout)
+            target = resolve(router.host, family, self.cancel)
+            address = target.address
+            _first, last = send_sequence(target, sequence, cancel=self.cancel)
+        except CancelledError as exc:
+            self.end(index, _outcome(job, address, _ms(started), "cancelled", False, exc.message))
+            return
+        except KnockguiError as exc:
+            self.end(index, _outcome(job, address, _ms(started), "error", False, exc.message))
+            return
+        knocked_at = time.time() - (time.monotonic() - last)
         if job.check_port is None:
-            return outcome("sent", True, sent.message)
-        check = check_target(
-            target, job.check_port, timeout=job.timeout, since=time.monotonic(), interval=FLEET_RETRY_S, cancel=cancel
+            message = sent_message(target, len(sequence.steps))
+            self.end(index, _outcome(job, address, _ms(started), "sent", True, message, knocked_at))
+            return
+        check = Attempts(
+            target, job.check_port, timeout=job.timeout, since=last, interval=FLEET_RETRY_S, early=FLEET_EARLY_S
         )
-        if check.state is CheckState.CANCELLED:
-            raise CancelledError("The knock was cancelled.")
-        return outcome(check.state.value, check.was_successful(), check.message)
-    except CancelledError as exc:
-        return outcome("cancelled", False, exc.message)
-    except KnockguiError as exc:
-        return outcome("error", False, exc.message)
+
+        def checked(result: PortCheck | NetworkError) -> None:
+            if isinstance(result, NetworkError):
+                outcome = _outcome(job, address, _ms(started), "error", False, result.message, knocked_at)
+            else:
+                ok = result.was_successful()
+                outcome = _outcome(job, address, _ms(started), result.state.value, ok, result.message, knocked_at)
+            self.end(index, outcome)
+
+        self.loops.submit(check, checked)
+
+
+def _ms(started: float) -> float:
+    return round((time.monotonic() - started) * 1000, 1)
+
+
+def _outcome(
+    job: FleetJob, address: str, ms: float, result: str, ok: bool, message: str, knocked_at: float = 0.0
+) -> FleetOutcome:
+    return FleetOutcome(job.router.name, job.router.host, address, result, ok, ms, message, knocked_at)
 
 
 def knock_many(
@@ -138,28 +190,34 @@ def knock_many(
     on_done: Callable[[FleetOutcome], None] | None = None,
     cancel: threading.Event | None = None,
 ) -> list[FleetOutcome]:
-    """Knock every job with at most ``parallel`` in flight; the outcomes in the jobs' order."""
+    """Knock every job with at most ``parallel`` routers in flight; the outcomes in the jobs' order.
+    ``on_done`` is called in the calling thread as each router finishes."""
     if not 1 <= parallel <= MAX_PARALLEL:
         raise InputError(f"The number of knocks in flight must be from 1 to {MAX_PARALLEL}, not {parallel}.")
-    stop = cancel if cancel is not None else threading.Event()
-
-    def work(job: FleetJob) -> FleetOutcome:
-        if stop.is_set():
-            done = FleetOutcome(
-                job.router.name, job.router.host, "", "cancelled", False, 0.0, "Not knocked: cancelled."
-            )
-        else:
-            done = knock_one(job, sequence_of, family=family, cancel=stop)
-        if on_done is not None:
-            on_done(done)
-        return done
-
-    pool = ThreadPoolExecutor(max_workers=min(parallel, max(1, len(jobs))), thread_name_prefix="knockgui-fleet")
+    if not jobs:
+        return []
+    run = _Run(jobs, parallel, cancel if cancel is not None else threading.Event())
+    outcomes: list[FleetOutcome | None] = [None] * len(jobs)
+    pool = ThreadPoolExecutor(max_workers=min(parallel, len(jobs)), thread_name_prefix="knockgui-fleet")
     try:
-        futures = [pool.submit(work, job) for job in jobs]
-        return [future.result() for future in futures]
-    except BaseException:  # a Ctrl-C in the waiting thread: cancel the rest, let running knocks end within 100 ms
-        stop.set()
+        for index in range(len(jobs)):
+            pool.submit(run.work, index, sequence_of, family)
+        for _ in range(len(jobs)):
+            while True:  # in slices, so that a Ctrl-C reaches this thread on every platform
+                try:
+                    index, got = run.finished.get(timeout=0.2)
+                    break
+                except queue.Empty:
+                    continue
+            if isinstance(got, BaseException):
+                raise got
+            outcomes[index] = got
+            if on_done is not None:
+                on_done(got)
+        return [outcome for outcome in outcomes if outcome is not None]
+    except BaseException:  # a Ctrl-C in the waiting thread: cancel the rest, running knocks end within 100 ms
+        run.cancel.set()
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        run.loops.close()

@@ -97,7 +97,35 @@ def knock(
     target = resolve(host, family, cancel)
     if waiter.is_set():
         raise _cancelled()
+    first, last = send_sequence(target, sequence, on_progress=emit, cancel=waiter)
 
+    check = None
+    if check_port is not None:
+        check = check_target(target, check_port, timeout=timeout, since=last, on_progress=emit, cancel=cancel)
+        if check.state is CheckState.CANCELLED:
+            raise _cancelled()
+        message = check.message
+    else:
+        message = sent_message(target, total)
+    elapsed = round((time.monotonic() - first) * 1000, 3)
+    result = KnockResult(target.host, target.address, total, elapsed, check, message)
+    emit(Progress("done", total, total, message))
+    return result
+
+
+def send_sequence(
+    target: Target,
+    sequence: Sequence,
+    *,
+    on_progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+) -> tuple[float, float]:
+    """Send every step of an already validated ``sequence`` to a resolved ``target``, in order, with its
+    delays; return the ``time.monotonic()`` of the first and of the last step sent. A cancel raises
+    CancelledError within 100 ms; a step that cannot be sent raises NetworkError/PermissionProblem."""
+    total = len(sequence.steps)
+    emit = on_progress or (lambda _event: None)
+    waiter = cancel if cancel is not None else threading.Event()
     icmp_methods: tuple[str, ...] = ()
     if any(step.protocol is Protocol.ICMP for step in sequence.steps):
         icmp_methods = usable_methods(target.family)  # PermissionProblem now, not after half the steps
@@ -112,20 +140,12 @@ def knock(
         delay = sequence.delay_after(i)
         if (delay and waiter.wait(delay / 1000)) or waiter.is_set():
             raise _cancelled()
+    return first, last
 
-    check = None
-    if check_port is not None:
-        check = check_target(target, check_port, timeout=timeout, since=last, on_progress=emit, cancel=cancel)
-        if check.state is CheckState.CANCELLED:
-            raise _cancelled()
-        message = check.message
-    else:
-        noun = "step" if total == 1 else "steps"
-        message = f"Sent {total} knock {noun} to {_where(target)}."
-    elapsed = round((time.monotonic() - first) * 1000, 3)
-    result = KnockResult(target.host, target.address, total, elapsed, check, message)
-    emit(Progress("done", total, total, message))
-    return result
+
+def sent_message(target: Target, steps: int) -> str:
+    """What a knock without a check reports: ``Sent 2 knock steps to office (192.0.2.1).``"""
+    return f"Sent {steps} knock {'step' if steps == 1 else 'steps'} to {_where(target)}."
 
 
 def _where(target: Target) -> str:

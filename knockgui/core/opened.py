@@ -19,6 +19,7 @@ import ipaddress
 import json
 import socket
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,12 +142,17 @@ class OpenState:
 
     def record(self, router: Router, address: str, knocked_at: float) -> OpenEntry:
         """``router`` opened for ``address`` with a knock whose last step left at ``knocked_at`` (epoch)."""
-        entry = OpenEntry(address, round(knocked_at + router.final_timeout_s, 3))
-        with contextlib.suppress(KnockguiError), file_lock(self.path):
-            entries = self._read()
-            entries[router.id] = entry
-            self._write(entries)
-        return entry
+        return self.record_many([(router, address, knocked_at)])[0]
+
+    def record_many(self, opened: Iterable[tuple[Router, str, float]]) -> list[OpenEntry]:
+        """:meth:`record` for many routers at once (a group knock): one read and one write of the file."""
+        new = [(router, OpenEntry(address, round(at + router.final_timeout_s, 3))) for router, address, at in opened]
+        if new:
+            with contextlib.suppress(KnockguiError), file_lock(self.path):
+                entries = self._read()
+                entries.update((router.id, entry) for router, entry in new)
+                self._write(dict(list(entries.items())[-MAX_ENTRIES:]))
+        return [entry for _router, entry in new]
 
     def forget(self, router: Router) -> None:
         with contextlib.suppress(KnockguiError), file_lock(self.path):

@@ -1,18 +1,20 @@
 """Checking the management port after a knock: did it open, and if not, why.
 
 Fresh non-blocking connects start on a short back-off schedule (0, 25, 50, 100, 200 ms after the
-start, then every ``interval``, 200 ms) while the older attempts stay pending, and all of them are
-watched at once. The first SYN often races the router's list update (it leaves right after the last
+start, then every ``interval``, 200 ms) while the older attempts stay pending (the newest
+:data:`MAX_PENDING`), and all of them are watched at once. The first SYN often races the router's list update (it leaves right after the last
 knock step; a router that adds the address a moment late drops it, and the kernel would resend it only
 after 1 s), so an early retry makes that common case cost 25 ms, not 200 ms; a single dropped SYN later
 costs at most one interval, never the whole deadline. At most one new SYN leaves per schedule step: a
-loop that wakes up late skips the steps it missed instead of sending a burst. The first answer decides: a completed
-connection is OPEN, a reset is REFUSED, an ICMP unreachable is UNREACHABLE; silence until the deadline
+loop that wakes up late skips the steps it missed instead of sending a burst. The first answer decides:
+a completed connection is OPEN, a reset is REFUSED, an ICMP unreachable is UNREACHABLE; silence until the deadline
 is NO_ANSWER. Waiting happens in slices of at most 50 ms, so a cancel stops the check within 100 ms.
+:class:`Attempts` holds one check's state, so that one thread can drive many checks (a group knock).
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import selectors
@@ -31,6 +33,7 @@ DEFAULT_TIMEOUT_S = 5.0
 RETRY_INTERVAL_S = 0.2
 EARLY_RETRIES_S = (0.0, 0.025, 0.05, 0.1)  # then every ``interval``, from 0.2 s on
 CANCEL_SLICE_S = 0.05
+MAX_PENDING = 8  # connection attempts one check keeps open at once
 
 _REFUSED = frozenset({errno.ECONNREFUSED, 10061})
 _UNREACHABLE = frozenset(
@@ -96,11 +99,12 @@ def _message(state: CheckState, port: int, latency_ms: float | None, timeout: fl
     return f"The check of port {port} on {where} was cancelled."
 
 
-def attempt_offsets(timeout: float, interval: float = RETRY_INTERVAL_S) -> list[float]:
+def attempt_offsets(
+    timeout: float, interval: float = RETRY_INTERVAL_S, early: tuple[float, ...] = EARLY_RETRIES_S
+) -> list[float]:
     """When (seconds after the check's start) a new connection attempt is due, up to ``timeout``:
-    the early back-off steps, then one every ``interval`` (ascending, all below ``timeout``)."""
-    early = [t for t in EARLY_RETRIES_S if t < interval]
-    offsets = [t for t in early if t < timeout]
+    the ``early`` back-off steps, then one every ``interval`` (ascending, all below ``timeout``)."""
+    offsets = [t for t in early if t < interval and t < timeout]
     step = 1
     while step * interval < timeout:
         offsets.append(round(step * interval, 6))
@@ -117,6 +121,110 @@ def close_now(sock: socket.socket) -> None:
     sock.close()
 
 
+class Attempts:
+    """The state of one port check: its connection attempts, when the next is due, and the verdict.
+
+    A driver calls :meth:`advance` when :meth:`wake_at` comes (it opens the next attempt and registers
+    its socket, for writability, in the driver's selector with this object as the key's ``data``; or
+    returns the verdict NO_ANSWER at the deadline), and passes every socket the selector reports to
+    :meth:`answered`; the first verdict ends the check, and :meth:`close` unregisters and closes every
+    socket. At most :data:`MAX_PENDING` attempts stay open: a new one closes the oldest, so even a long
+    timeout holds a bounded number of sockets. :func:`check_target` drives one check with its own
+    selector; a group knock drives hundreds on one (knockgui.core.checkloop). One driver at a time."""
+
+    def __init__(
+        self,
+        target: Target,
+        port: int,
+        *,
+        timeout: float,
+        since: float | None = None,
+        interval: float = RETRY_INTERVAL_S,
+        early: tuple[float, ...] = EARLY_RETRIES_S,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
+        self.start = time.monotonic()
+        self.since = self.start if since is None else since
+        self.deadline = self.start + timeout
+        self.port, self.timeout = port, timeout
+        self.schedule = attempt_offsets(timeout, interval, early)
+        self.where = target.host if target.host == target.address else f"{target.host} ({target.address})"
+        self.family, self.sockaddr = target.family, target.with_port(port)
+        self.on_progress = on_progress
+        self.pending: list[socket.socket] = []
+        self.attempts = 0
+        self.due = 0  # index in ``schedule`` of the next attempt
+        self.next_try = self.start
+
+    def done(self, state: CheckState, latency: float | None = None, why: str = "") -> PortCheck:
+        message = _message(state, self.port, latency, self.timeout, self.where, why)
+        return PortCheck(state, self.port, latency, self.attempts, message)
+
+    def _judge(self, code: int) -> PortCheck | None:
+        if code == 0:
+            return self.done(CheckState.OPEN, round((time.monotonic() - self.since) * 1000, 3))
+        if code in _REFUSED:
+            return self.done(CheckState.REFUSED)
+        if code in _RETRY:
+            return None
+        return self.done(CheckState.UNREACHABLE, why=os.strerror(code))
+
+    def wake_at(self) -> float:
+        """The ``time.monotonic()`` by which :meth:`advance` must be called again."""
+        return min(self.next_try, self.deadline)
+
+    def advance(self, now: float, selector: selectors.BaseSelector) -> PortCheck | None:
+        """At ``now``: the verdict NO_ANSWER past the deadline; else, when an attempt is due, open it
+        (the verdict when the connect answered at once); else None. NetworkError when no socket opens."""
+        if now >= self.deadline:
+            return self.done(CheckState.NO_ANSWER)
+        planned = len(self.schedule)
+        if now < self.next_try or self.due >= planned:
+            return None
+        self.attempts += 1
+        while self.due < planned and self.start + self.schedule[self.due] <= now:
+            self.due += 1  # this one SYN stands for every step already due (a late wake-up sends no burst)
+        self.next_try = self.start + self.schedule[self.due] if self.due < planned else self.deadline
+        if self.on_progress:
+            message = f"checking port {self.port} (attempt {self.attempts})"
+            self.on_progress(Progress("check", self.attempts, planned, message))
+        if len(self.pending) >= MAX_PENDING:
+            self._drop(self.pending[0], selector)
+        try:
+            sock = socket.socket(self.family, socket.SOCK_STREAM)
+        except OSError as exc:
+            raise NetworkError(
+                f"No socket could be opened to check port {self.port} ({exc.strerror or exc}): "
+                "close some programs or connections and try again."
+            ) from None
+        self.pending.append(sock)
+        sock.setblocking(False)
+        code = sock.connect_ex(self.sockaddr)
+        if code in IN_PROGRESS and code != 0:
+            selector.register(sock, selectors.EVENT_WRITE, self)
+            return None
+        return self._judge(code)
+
+    def answered(self, sock: socket.socket, selector: selectors.BaseSelector) -> PortCheck | None:
+        """``sock`` became writable: its verdict, or None when that attempt failed and others go on."""
+        code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        verdict = self._judge(code)
+        if verdict is None:
+            self._drop(sock, selector)
+        return verdict
+
+    def _drop(self, sock: socket.socket, selector: selectors.BaseSelector) -> None:
+        with contextlib.suppress(KeyError, ValueError):
+            selector.unregister(sock)
+        self.pending.remove(sock)
+        close_now(sock)
+
+    def close(self, selector: selectors.BaseSelector) -> None:
+        """Unregister and close every attempt (a completed connection too: this was only a check)."""
+        while self.pending:
+            self._drop(self.pending[0], selector)
+
+
 def check_target(
     target: Target,
     port: int,
@@ -124,79 +232,34 @@ def check_target(
     timeout: float = DEFAULT_TIMEOUT_S,
     since: float | None = None,
     interval: float = RETRY_INTERVAL_S,
+    early: tuple[float, ...] = EARLY_RETRIES_S,
     on_progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
 ) -> PortCheck:
     """Connect to ``port`` on an already resolved target until it answers or ``timeout`` passes.
 
     ``since`` is the ``time.monotonic()`` of the last knock step (default: now); OPEN's latency counts
-    from it. Network outcomes are returned, never raised. Thread-safe: all state is local."""
-    start = time.monotonic()
-    since = start if since is None else since
-    deadline = start + timeout
-    schedule = attempt_offsets(timeout, interval)
-    planned = len(schedule)
-    where = target.host if target.host == target.address else f"{target.host} ({target.address})"
-    sockaddr = target.with_port(port)
+    from it. ``interval`` and ``early`` give the attempts' schedule (:func:`attempt_offsets`). Network
+    outcomes are returned, never raised. Thread-safe: all state is local."""
+    check = Attempts(
+        target, port, timeout=timeout, since=since, interval=interval, early=early, on_progress=on_progress
+    )
     selector = selectors.DefaultSelector()
-    pending: list[socket.socket] = []
-    attempts = 0
-    due = 0  # index in ``schedule`` of the next attempt
-    next_try = start
-
-    def done(state: CheckState, latency: float | None = None, why: str = "") -> PortCheck:
-        return PortCheck(state, port, latency, attempts, _message(state, port, latency, timeout, where, why))
-
-    def judge(code: int) -> PortCheck | None:
-        if code == 0:
-            return done(CheckState.OPEN, round((time.monotonic() - since) * 1000, 3))
-        if code in _REFUSED:
-            return done(CheckState.REFUSED)
-        if code in _RETRY:
-            return None
-        return done(CheckState.UNREACHABLE, why=os.strerror(code))
-
     try:
         while True:
-            now = time.monotonic()
             if cancel is not None and cancel.is_set():
-                return done(CheckState.CANCELLED)
-            if now >= deadline:
-                return done(CheckState.NO_ANSWER)
-            if now >= next_try and due < planned:
-                attempts += 1
-                while due < planned and start + schedule[due] <= now:
-                    due += 1  # this one SYN stands for every step already due (a late wake-up sends no burst)
-                next_try = start + schedule[due] if due < planned else deadline
-                if on_progress:
-                    on_progress(Progress("check", attempts, planned, f"checking port {port} (attempt {attempts})"))
-                try:
-                    sock = socket.socket(target.family, socket.SOCK_STREAM)
-                except OSError as exc:
-                    raise NetworkError(
-                        f"No socket could be opened to check port {port} ({exc.strerror or exc}): "
-                        "close some programs or connections and try again."
-                    ) from None
-                pending.append(sock)
-                sock.setblocking(False)
-                code = sock.connect_ex(sockaddr)
-                if code in IN_PROGRESS and code != 0:
-                    selector.register(sock, selectors.EVENT_WRITE)
-                else:
-                    verdict = judge(code)
-                    if verdict:
-                        return verdict
-            wait = min(next_try, deadline) - time.monotonic()
+                return check.done(CheckState.CANCELLED)
+            verdict = check.advance(time.monotonic(), selector)
+            if verdict:
+                return verdict
+            wait = check.wake_at() - time.monotonic()
             for key, _events in selector.select(max(0.0, min(wait, CANCEL_SLICE_S))):
-                sock = key.fileobj  # type: ignore[assignment]
-                selector.unregister(sock)
-                verdict = judge(sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR))
+                verdict = check.answered(key.fileobj, selector)  # type: ignore[arg-type]
                 if verdict:
                     return verdict
     finally:
+        check.close(selector)
         selector.close()
-        for sock in pending:
-            close_now(sock)
 
 
 def check_port(

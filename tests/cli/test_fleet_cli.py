@@ -89,6 +89,42 @@ def test_names_json_and_all(fleet: FleetRouter) -> None:
 
 @pytest.mark.root
 @pytest.mark.keyring
+def test_opened_routers_are_remembered_open(fleet: FleetRouter, config_dir: Path) -> None:
+    """A group knock (one write for all) and a single saved knock record "open until" in open.json, which
+    the window, connect and proxy read; the router that stayed silent is not recorded."""
+    from knockgui.core.opened import OpenState
+
+    inventory = Inventory.open(config_dir, KeyringSecretStore())
+    by_name = {r.name: r for r in inventory.routers}
+    before = time.time()
+    assert cli("knock", "--group", "Branches", "--check", "--json").returncode == 1
+    state = OpenState(config_dir)
+    assert set(state.all()) == {by_name[f"r{i}"].id for i in range(4)}
+    for i in range(4):
+        entry = state.get(by_name[f"r{i}"])
+        assert entry is not None and entry.address == fleet.addresses[i]
+        assert before + 3 * 3600 - 1 < entry.until < time.time() + 3 * 3600  # the final timeout after the knock
+    assert cli("knock", "r5", "--check").returncode == 0
+    assert set(state.all()) == {by_name[f"r{i}"].id for i in (0, 1, 2, 3, 5)}
+    shown = cli("show", "r5")
+    assert "open_until: " in shown.stdout and f"(for {fleet.addresses[5]})" in shown.stdout, shown.stdout
+
+
+@pytest.mark.root
+def test_checks_count_as_in_flight() -> None:
+    """--parallel bounds the routers being knocked or checked: with two at a time and three routers that
+    never answer, the third is knocked only when a check of the first two has given up (1 s)."""
+    need(have_root_netns())
+    with FleetRouter(3) as routers:
+        jobs = [FleetJob(Router(name=f"s{i}", host=address), 8291, 1.0) for i, address in enumerate(routers.addresses)]
+        outcomes = knock_many(jobs, lambda _router: parse_sequence(WRONG_SEQUENCE), parallel=2)
+    assert [o.result for o in outcomes] == ["no answer"] * 3
+    first, second, third = sorted(o.knocked_at for o in outcomes)
+    assert third - first >= 0.95 and second - first < 0.5
+
+
+@pytest.mark.root
+@pytest.mark.keyring
 def test_progress_line_on_a_terminal(fleet: FleetRouter) -> None:
     leader, follower = pty.openpty()
     try:
