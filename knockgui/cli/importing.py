@@ -17,7 +17,7 @@ from typing import Any
 from knockgui.cli import fail
 from knockgui.cli.inventory import open_inventory, warn
 from knockgui.cli.numbers import whole_number
-from knockgui.cli.reading import hidden, read_passphrase, read_sequence_text
+from knockgui.cli.reading import answer, hidden, read_passphrase, read_sequence_text
 from knockgui.core.errors import InputError
 from knockgui.core.importers import FORMATS
 from knockgui.core.model import Router
@@ -169,11 +169,7 @@ def cmd_confirm_command(args: argparse.Namespace) -> int:
     if not args.yes:
         if not sys.stdin.isatty():
             raise InputError("No terminal to ask; check the command above and give --yes to confirm it.")
-        try:
-            answer = input("Run it from now on when connecting? [y/N] ")
-        except EOFError:
-            answer = ""
-        if answer.strip().casefold() not in ("y", "yes"):
+        if answer("Run it from now on when connecting? [y/N] ").strip().casefold() not in ("y", "yes"):
             fail("Not confirmed; the command stays blocked (confirm-command NAME asks again).")
             return 1
     inventory.update(replace(router, command_unconfirmed=False))

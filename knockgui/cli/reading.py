@@ -1,4 +1,6 @@
-"""Reading what the user types or pipes in: a no-echo prompt, one bounded line of stdin, a passphrase file.
+"""Reading what the user types or pipes in: a prompt, one bounded line of stdin, a passphrase file.
+
+Every prompt goes to stderr, never to stdout: stdout carries results only, which scripts capture.
 
 ``-`` means stdin: ``--sequence -`` and ``--passphrase-file -`` read one line of it (at most
 STDIN_LINE_LIMIT characters), or ask without echo when stdin is a terminal. A passphrase file is read
@@ -17,11 +19,24 @@ from knockgui.core.readfile import UnreadableFile, read_regular
 
 
 def hidden(prompt: str) -> str:
-    """Ask without echo; Ctrl-D (end of input) is a sentence, not a crash."""
+    """Ask without echo, the prompt on stderr (getpass's default is the terminal itself, and stdout when it
+    has none); Ctrl-D (end of input) is a sentence, not a crash."""
     try:
-        return getpass.getpass(prompt)
+        return getpass.getpass(prompt, stream=sys.stderr)
     except EOFError:
         raise InputError("No input was given (end of input); run the command again and type it.") from None
+
+
+def answer(prompt: str) -> str:
+    """Ask a question with the prompt on stderr (input() writes it to stdout, where results go) and return
+    the one line typed, bounded; end of input is an empty answer. The terminal echoes the answer and its
+    line end; a stderr that is not the terminal (a log) gets the line end here, as getpass does."""
+    sys.stderr.write(prompt)
+    sys.stderr.flush()
+    line = stdin_line("answer")
+    if not sys.stderr.isatty():
+        sys.stderr.write("\n")
+    return line
 
 
 STDIN_LINE_LIMIT = 64 * 1024  # a sequence, a password or a passphrase read from stdin is one line

@@ -86,7 +86,9 @@ def test_confirm_command_refused_at_the_prompt_says_so_on_stderr(config_dir: Pat
         os.close(master)
     assert proc.returncode == 1
     assert "Not confirmed" not in proc.stdout and "echo {host}" in proc.stdout
-    assert "Not confirmed; the command stays blocked" in one_sentence(proc.stderr)
+    question, _, failure = proc.stderr.partition("\n")
+    assert question == "Run it from now on when connecting? [y/N] "  # the prompt, on stderr too
+    assert "Not confirmed; the command stays blocked" in one_sentence(failure)
     assert Inventory.open(config_dir, MemorySecretStore()).find("Runner").command_unconfirmed
 
 
