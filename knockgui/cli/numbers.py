@@ -9,14 +9,10 @@ written with ASCII digits only; so are option values. Each refusal is a usage er
 from __future__ import annotations
 
 import argparse
-import re
 
-_WHOLE = re.compile(r"[0-9]{1,12}")
-_DECIMAL = re.compile(r"[0-9]{1,9}(\.[0-9]{0,9})?|\.[0-9]{1,9}")
+from knockgui.core.digits import is_decimal, is_whole
 
-
-def is_whole(text: str) -> bool:
-    return _WHOLE.fullmatch(text.strip()) is not None
+__all__ = ["decimal_number", "is_whole", "whole_number"]
 
 
 def whole_number(text: str) -> int:
@@ -28,6 +24,6 @@ def whole_number(text: str) -> int:
 
 def decimal_number(text: str) -> float:
     """argparse ``type=`` for a number such as 2 or 0.5, written with 0-9 and an optional point."""
-    if _DECIMAL.fullmatch(text.strip()) is None:
+    if not is_decimal(text):
         raise argparse.ArgumentTypeError("must be a number written with the digits 0-9, such as 2 or 0.5")
     return float(text.strip())

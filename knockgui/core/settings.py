@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from knockgui.core.atomic import atomic_write
+from knockgui.core.digits import is_decimal, is_whole
 from knockgui.core.errors import InputError, NotFoundError
 from knockgui.core.readfile import UnreadableFile, read_regular
 
@@ -131,16 +132,14 @@ def parse_value(key: str, text: str) -> Any:
             value = False
         else:
             raise InputError(f"The setting {key} must be true or false.")
-    elif kind is int:
-        try:
-            value = int(text.strip())
-        except ValueError:
-            raise InputError(f"The setting {key} must be a whole number.") from None
-    elif kind is float:
-        try:
-            value = float(text.strip())
-        except ValueError:
-            raise InputError(f"The setting {key} must be a number.") from None
+    elif kind is int:  # ASCII digits only (int() took ١٢ and 1_000); a minus sign gets the range's sentence
+        if not is_whole(text.strip().removeprefix("-")):
+            raise InputError(f"The setting {key} must be a whole number written with the digits 0-9.")
+        value = int(text.strip())
+    elif kind is float:  # float() also took ٢.٥, 1e1 and inf
+        if not is_decimal(text.strip().removeprefix("-")):
+            raise InputError(f"The setting {key} must be a number written with the digits 0-9, such as 2 or 0.5.")
+        value = float(text.strip())
     problem = _value_problem(key, value)
     if problem:
         raise InputError(problem)

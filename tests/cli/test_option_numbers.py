@@ -92,3 +92,33 @@ def test_plain_numbers_still_work_for_forward_and_parallel(config_dir: Path) -> 
     assert forward.returncode == 2 and 'no router named "Office"' in forward.stderr
     parallel = cli("knock", "--all", "--parallel", "512")
     assert parallel.returncode == 2 and "no saved routers to knock" in parallel.stderr
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("default_delay_ms", "١٢"),
+        ("default_delay_ms", "1_000"),
+        ("default_delay_ms", "１２"),
+        ("default_keep_open_s", "٣٠"),
+        ("default_timeout_s", "٢.٥"),
+        ("default_timeout_s", "1e1"),
+        ("default_timeout_s", "１"),
+    ],
+)
+def test_settings_set_takes_only_ascii_digits(config_dir: Path, key: str, value: str) -> None:
+    """On the old code (int() and float() of the text) each of these was saved as a number."""
+    proc = cli("settings", "set", key, value)
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+    assert proc.stderr.startswith(f"knockgui-cli: The setting {key} must be a ") and "digits 0-9" in proc.stderr
+    assert not (config_dir / "settings.json").exists()  # nothing was written
+
+
+def test_settings_set_still_takes_plain_numbers_and_says_the_range(config_dir: Path) -> None:
+    assert cli("settings", "set", "default_delay_ms", " 250 ").returncode == 0
+    assert cli("settings", "set", "default_timeout_s", ".5").returncode == 0
+    assert cli("settings", "get", "default_delay_ms").stdout == "250\n"
+    assert cli("settings", "get", "default_timeout_s").stdout == "0.5\n"
+    below = cli("settings", "set", "default_delay_ms", "-1")
+    assert below.returncode == 2
+    assert below.stderr == "knockgui-cli: The setting default_delay_ms must be 0-600000 (milliseconds).\n"

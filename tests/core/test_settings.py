@@ -48,7 +48,11 @@ def test_set_from_text(key: str, text: str, value: object) -> None:
     [
         ("ssh_client", "plink", 'The setting ssh_client must be "openssh" or "putty".'),
         ("default_delay_ms", "-1", "The setting default_delay_ms must be 0-600000 (milliseconds)."),
-        ("default_delay_ms", "fast", "The setting default_delay_ms must be a whole number."),
+        (
+            "default_delay_ms",
+            "fast",
+            "The setting default_delay_ms must be a whole number written with the digits 0-9.",
+        ),
         ("default_timeout_s", "0", "The setting default_timeout_s must be 0.1-300 (seconds)."),
         ("close_to_tray", "maybe", "The setting close_to_tray must be true or false."),
         ("terminal", "xterm\n-e", "The setting terminal must not contain control characters."),
