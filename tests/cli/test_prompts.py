@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from knockgui.core.importers import winbox
+from knockgui.core.importers.records import Record
 from knockgui.core.model import Router, Service, ServiceSpec
 from knockgui.core.secrets import MemorySecretStore
 from knockgui.core.store import Inventory
@@ -147,3 +149,13 @@ def test_add_asks_for_secrets_on_stderr(config_dir: Path, args: list[str], promp
     assert ran.out == "" and not any(p in ran.terminal for p in prompts)
     assert ran.err.startswith("\n".join(prompts) + "\n"), ran.err
     assert ran.code == 3 and "keyring" in ran.err.splitlines()[-1].casefold(), ran
+
+
+def test_the_winbox_master_password_is_asked_on_stderr(tmp_path: Path, config_dir: Path) -> None:
+    cdb = tmp_path / "Addresses.cdb"
+    cdb.write_bytes(winbox.encode([winbox.record_fields(Record(host="10.7.0.1", user="admin"))], password="master"))
+    prompt = "Winbox master password: "
+    ran = on_terminal(["import", str(cdb), "--dry-run"], [(prompt, "master")])
+    assert ran.code == 0, ran
+    assert ran.err == prompt + "\n" and prompt not in ran.out + ran.terminal
+    assert ran.out.startswith("Dry run of Addresses.cdb (winbox), nothing was written: "), ran.out
