@@ -266,8 +266,11 @@ def drive(check: Attempts, cancel: threading.Event | None = None) -> PortCheck:
             verdict = check.advance(time.monotonic(), selector)
             if verdict:
                 return verdict
-            wait = check.wake_at() - time.monotonic()
-            for key, _events in selector.select(max(0.0, min(wait, CANCEL_SLICE_S))):
+            wait = max(0.0, min(check.wake_at() - time.monotonic(), CANCEL_SLICE_S))
+            if not selector.get_map():  # every attempt failed at once; select() of nothing fails on Windows
+                time.sleep(wait)
+                continue
+            for key, _events in selector.select(wait):
                 verdict = check.answered(key.fileobj, selector)  # type: ignore[arg-type]
                 if verdict:
                     return verdict
