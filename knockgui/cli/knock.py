@@ -15,13 +15,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
 from knockgui.core.errors import InputError, KnockguiError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from knockgui.core.knock import Progress
     from knockgui.core.sequence import Sequence
 
