@@ -19,10 +19,10 @@ from knockgui.core.readfile import UnreadableFile, read_regular
 
 
 def hidden(prompt: str) -> str:
-    """Ask without echo, the prompt on stderr (getpass's default is the terminal itself, and stdout when it
-    has none); Ctrl-D (end of input) is a sentence, not a crash."""
+    """Ask without echo, the prompt on the terminal itself (as ssh and sudo do: it shows even when stderr
+    goes to a file), else on stderr; never on stdout. Ctrl-D (end of input) is a sentence, not a crash."""
     try:
-        return getpass.getpass(prompt, stream=sys.stderr)
+        return getpass.getpass(prompt)
     except EOFError:
         raise InputError("No input was given (end of input); run the command again and type it.") from None
 

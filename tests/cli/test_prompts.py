@@ -1,9 +1,10 @@
-"""Every interactive prompt goes to stderr: stdout carries results only, which scripts capture.
+"""No interactive prompt goes to stdout, which carries results only (scripts capture it): a question goes
+to stderr, a no-echo prompt for a secret to the terminal itself (as ssh and sudo do, so it shows even
+when stderr goes to a file).
 
 The CLI runs as a process on a pseudo-terminal that is its controlling terminal (stdin) while stdout and
 stderr are pipes, so each prompt is seen where it was written. On the old code confirm-command's question
-went to stdout (input()) and the no-echo prompts to the terminal itself (getpass's default), so no prompt
-reached stderr. The refusals when stdin is not a terminal stay as they were.
+went to stdout (input()). The refusals when stdin is not a terminal stay as they were.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class Ran:
     code: int
     out: str
     err: str
-    terminal: str  # what the CLI wrote to the terminal itself (the echo of typed answers)
+    terminal: str  # what the CLI wrote to the terminal itself (no-echo prompts, the echo of typed answers)
 
 
 def _take_terminal() -> None:
@@ -45,7 +46,8 @@ def _take_terminal() -> None:
 
 
 def on_terminal(args: list[str], answers: list[tuple[str, str]]) -> Ran:
-    """Run the CLI with a terminal as stdin; type each answer once its prompt has shown on stderr."""
+    """Run the CLI with a terminal as stdin; type each answer once its prompt has shown (on stderr or on
+    the terminal)."""
     master, slave = pty.openpty()
     proc = subprocess.Popen(
         [*CLI, *args],
@@ -58,14 +60,16 @@ def on_terminal(args: list[str], answers: list[tuple[str, str]]) -> Ran:
     os.close(slave)
     assert proc.stdout is not None and proc.stderr is not None
     err, terminal, pending = b"", b"", list(answers)
-    shown = 0  # how much of stderr the prompts answered so far account for
+    seen, shown = b"", 0  # stderr and the terminal as they came; how much the answered prompts account for
     deadline = time.monotonic() + 20
     try:
         while time.monotonic() < deadline:
             ready, _, _ = select.select([proc.stderr, master], [], [], 0.2)
             if master in ready:
                 try:
-                    terminal += os.read(master, 4096)
+                    chunk = os.read(master, 4096)
+                    terminal += chunk
+                    seen += chunk
                 except OSError:  # EIO: the CLI exited and the terminal has no other user
                     pass
             if proc.stderr in ready:
@@ -73,9 +77,10 @@ def on_terminal(args: list[str], answers: list[tuple[str, str]]) -> Ran:
                 if not chunk:
                     break
                 err += chunk
-            if pending and pending[0][0].encode() in err[shown:]:
+                seen += chunk
+            if pending and pending[0][0].encode() in seen[shown:]:
                 prompt, typed = pending.pop(0)
-                shown = err.index(prompt.encode(), shown) + len(prompt)
+                shown = seen.index(prompt.encode(), shown) + len(prompt)
                 os.write(master, typed.encode() + b"\n")
         if pending:  # still waiting for an answer that will not come
             proc.kill()
@@ -89,7 +94,7 @@ def on_terminal(args: list[str], answers: list[tuple[str, str]]) -> Ran:
         proc.stderr.close()
         os.close(master)
     ran = Ran(code, out.decode(), err.decode(), terminal.decode(errors="replace"))
-    assert not pending, f"the prompt {pending[0][0]!r} never showed on stderr: {ran}"
+    assert not pending, f"the prompt {pending[0][0]!r} never showed: {ran}"
     return ran
 
 
@@ -123,14 +128,14 @@ def test_confirm_command_without_a_terminal_is_refused_before_asking(config_dir:
     assert Inventory.open(config_dir, MemorySecretStore()).find("Runner").command_unconfirmed
 
 
-def test_the_export_passphrase_is_asked_on_stderr_and_stdout_stays_the_file(config_dir: Path) -> None:
+def test_the_export_passphrase_is_asked_on_the_terminal_and_stdout_stays_the_file(config_dir: Path) -> None:
     """``export --with-secrets -``: stdout is the encrypted file itself, so a prompt there would spoil it."""
     ran = on_terminal(
         ["export", "--with-secrets", "-"], [("Passphrase: ", "correct horse"), ("Passphrase again: ", "correct horse")]
     )
     assert ran.code == 0, ran
-    assert "Passphrase" not in ran.out and "Passphrase" not in ran.terminal
-    assert ran.err.startswith("Passphrase: \nPassphrase again: \n"), ran.err
+    assert "Passphrase" not in ran.out + ran.err
+    assert ran.terminal.startswith("Passphrase: \r\nPassphrase again: \r\n"), ran.terminal
     assert "correct horse" not in ran.err + ran.terminal  # asked without echo
     assert isinstance(json.loads(ran.out), dict)  # the whole of stdout is the exported file
 
@@ -143,19 +148,19 @@ def test_the_export_passphrase_is_asked_on_stderr_and_stdout_stays_the_file(conf
     ],
     ids=["sequence", "password"],
 )
-def test_add_asks_for_secrets_on_stderr(config_dir: Path, args: list[str], prompts: list[str]) -> None:
+def test_add_asks_for_secrets_on_the_terminal(config_dir: Path, args: list[str], prompts: list[str]) -> None:
     """Here the keyring is the 'fail' backend, so add stops at saving (exit 3): the prompts came first."""
     ran = on_terminal(["add", "Lab", "--host", "127.0.0.1", *args], [(p, "1337:tcp") for p in prompts])
-    assert ran.out == "" and not any(p in ran.terminal for p in prompts)
-    assert ran.err.startswith("\n".join(prompts) + "\n"), ran.err
+    assert ran.out == "" and not any(p in ran.err for p in prompts)
+    assert ran.terminal.startswith("\r\n".join(prompts) + "\r\n"), ran.terminal
     assert ran.code == 3 and "keyring" in ran.err.splitlines()[-1].casefold(), ran
 
 
-def test_the_winbox_master_password_is_asked_on_stderr(tmp_path: Path, config_dir: Path) -> None:
+def test_the_winbox_master_password_is_asked_on_the_terminal(tmp_path: Path, config_dir: Path) -> None:
     cdb = tmp_path / "Addresses.cdb"
     cdb.write_bytes(winbox.encode([winbox.record_fields(Record(host="10.7.0.1", user="admin"))], password="master"))
     prompt = "Winbox master password: "
     ran = on_terminal(["import", str(cdb), "--dry-run"], [(prompt, "master")])
     assert ran.code == 0, ran
-    assert ran.err == prompt + "\n" and prompt not in ran.out + ran.terminal
+    assert ran.terminal == prompt + "\r\n" and prompt not in ran.out + ran.err
     assert ran.out.startswith("Dry run of Addresses.cdb (winbox), nothing was written: "), ran.out
