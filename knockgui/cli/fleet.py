@@ -129,22 +129,21 @@ def run_fleet(args: argparse.Namespace, options: KnockOptions, names: list[str])
             file=sys.stderr,
         )
     progress = ProgressLine(len(jobs), sys.stderr.isatty() and not args.json)
-    try:
-        outcomes = knock_many(
-            jobs,
-            sequence_of,
-            parallel=parallel,
-            family=Family(options.family),
-            on_done=progress.update,
-        )
-    finally:
-        progress.clear()
+    router_of = {job.router.name: job.router for job in jobs}
+    opened: list[tuple[Router, str, float]] = []
+
+    def finished(outcome: FleetOutcome) -> None:
+        progress.update(outcome)
+        if outcome.result == "open":
+            opened.append((router_of[outcome.name], outcome.address, outcome.knocked_at))
+
     from knockgui.core.opened import OpenState
 
-    opened = [
-        (job.router, o.address, o.knocked_at) for job, o in zip(jobs, outcomes, strict=True) if o.result == "open"
-    ]
-    OpenState(inventory.path.parent).record_many(opened)  # "open until" for the window, connect and proxy
+    try:
+        outcomes = knock_many(jobs, sequence_of, parallel=parallel, family=Family(options.family), on_done=finished)
+    finally:  # a Ctrl-C too: the routers that opened stay listed, so "open until" is remembered for them
+        progress.clear()
+        OpenState(inventory.path.parent).record_many(opened)
     if args.json:
         data = [
             {

@@ -142,6 +142,7 @@ class Attempts:
         interval: float = RETRY_INTERVAL_S,
         early: tuple[float, ...] = EARLY_RETRIES_S,
         on_progress: ProgressCallback | None = None,
+        keep_open: bool = False,
     ) -> None:
         self.start = time.monotonic()
         self.since = self.start if since is None else since
@@ -155,13 +156,20 @@ class Attempts:
         self.attempts = 0
         self.due = 0  # index in ``schedule`` of the next attempt
         self.next_try = self.start
+        self.keep_open = keep_open
+        self.connected: socket.socket | None = None  # with keep_open: the attempt that connected, kept open
 
     def done(self, state: CheckState, latency: float | None = None, why: str = "") -> PortCheck:
         message = _message(state, self.port, latency, self.timeout, self.where, why)
         return PortCheck(state, self.port, latency, self.attempts, message)
 
-    def _judge(self, code: int) -> PortCheck | None:
+    def _judge(self, code: int, sock: socket.socket, selector: selectors.BaseSelector) -> PortCheck | None:
         if code == 0:
+            if self.keep_open:
+                with contextlib.suppress(KeyError, ValueError):
+                    selector.unregister(sock)
+                self.pending.remove(sock)
+                self.connected = sock
             return self.done(CheckState.OPEN, round((time.monotonic() - self.since) * 1000, 3))
         if code in _REFUSED:
             return self.done(CheckState.REFUSED)
@@ -203,12 +211,12 @@ class Attempts:
         if code in IN_PROGRESS and code != 0:
             selector.register(sock, selectors.EVENT_WRITE, self)
             return None
-        return self._judge(code)
+        return self._judge(code, sock, selector)
 
     def answered(self, sock: socket.socket, selector: selectors.BaseSelector) -> PortCheck | None:
         """``sock`` became writable: its verdict, or None when that attempt failed and others go on."""
         code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-        verdict = self._judge(code)
+        verdict = self._judge(code, sock, selector)
         if verdict is None:
             self._drop(sock, selector)
         return verdict
@@ -220,7 +228,7 @@ class Attempts:
         close_now(sock)
 
     def close(self, selector: selectors.BaseSelector) -> None:
-        """Unregister and close every attempt (a completed connection too: this was only a check)."""
+        """Unregister and close every attempt (a completed connection too, unless ``keep_open``)."""
         while self.pending:
             self._drop(self.pending[0], selector)
 
@@ -244,6 +252,12 @@ def check_target(
     check = Attempts(
         target, port, timeout=timeout, since=since, interval=interval, early=early, on_progress=on_progress
     )
+    return drive(check, cancel)
+
+
+def drive(check: Attempts, cancel: threading.Event | None = None) -> PortCheck:
+    """Run one check on a selector of its own until its verdict (CANCELLED within 100 ms of ``cancel``);
+    every attempt is closed at the end, except the connected one of a ``keep_open`` check."""
     selector = selectors.DefaultSelector()
     try:
         while True:
@@ -252,8 +266,11 @@ def check_target(
             verdict = check.advance(time.monotonic(), selector)
             if verdict:
                 return verdict
-            wait = check.wake_at() - time.monotonic()
-            for key, _events in selector.select(max(0.0, min(wait, CANCEL_SLICE_S))):
+            wait = max(0.0, min(check.wake_at() - time.monotonic(), CANCEL_SLICE_S))
+            if not selector.get_map():  # every attempt failed at once; select() of nothing fails on Windows
+                time.sleep(wait)
+                continue
+            for key, _events in selector.select(wait):
                 verdict = check.answered(key.fileobj, selector)  # type: ignore[arg-type]
                 if verdict:
                     return verdict

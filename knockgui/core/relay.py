@@ -13,7 +13,6 @@ Windows' select() refuses pipes (a proxy command's stdin and stdout there).
 
 from __future__ import annotations
 
-import errno
 import os
 import selectors
 import socket
@@ -22,19 +21,12 @@ import time
 from dataclasses import dataclass
 
 from knockgui.core.address import Family, Target, resolve
-from knockgui.core.errors import CancelledError, NetworkError, PortClosedError
-from knockgui.core.knock import knock
-from knockgui.core.probe import CANCEL_SLICE_S, RETRY_INTERVAL_S, attempt_offsets, close_now
-from knockgui.core.send import IN_PROGRESS
+from knockgui.core.errors import CancelledError, PortClosedError
+from knockgui.core.knock import send_sequence, validate
+from knockgui.core.probe import RETRY_INTERVAL_S, Attempts, CheckState, drive
 from knockgui.core.sequence import Sequence
 
 CHUNK = 65536
-_REFUSED = frozenset({errno.ECONNREFUSED, 10061})
-_RETRY = frozenset({errno.ETIMEDOUT, errno.ECONNRESET, errno.EADDRINUSE, errno.EAGAIN, 10060, 10054})
-
-
-def _where(target: Target) -> str:
-    return target.host if target.host == target.address else f"{target.host} ({target.address})"
 
 
 def open_connection(
@@ -48,75 +40,16 @@ def open_connection(
     """A connected, blocking TCP socket to ``port`` on ``target``, tried on the check's schedule.
 
     Raises PortClosedError (exit 1) with a sentence when the port refused, was unreachable or stayed
-    silent until ``timeout``; CancelledError when ``cancel`` is set (within about 50 ms)."""
-    where = _where(target)
-    start = time.monotonic()
-    deadline = start + timeout
-    schedule = attempt_offsets(timeout, interval)
-    selector = selectors.DefaultSelector()
-    pending: list[socket.socket] = []
-    due = 0
-    try:
-        while True:
-            now = time.monotonic()
-            if cancel is not None and cancel.is_set():
-                raise CancelledError(f"Connecting to port {port} on {where} was cancelled.")
-            if now >= deadline:
-                raise PortClosedError(
-                    f"Port {port} on {where} did not answer within {timeout:g} s after the knock: the knock was "
-                    "probably not accepted, so check the sequence, its order and timing."
-                )
-            if due < len(schedule) and start + schedule[due] <= now:
-                while due < len(schedule) and start + schedule[due] <= now:
-                    due += 1
-                try:
-                    sock = socket.socket(target.family, socket.SOCK_STREAM)
-                except OSError as exc:
-                    raise NetworkError(
-                        f"No socket could be opened to port {port} ({exc.strerror or exc}): close some programs "
-                        "or connections and try again."
-                    ) from None
-                pending.append(sock)
-                sock.setblocking(False)
-                code = sock.connect_ex(target.with_port(port))
-                if code in IN_PROGRESS and code != 0:
-                    selector.register(sock, selectors.EVENT_WRITE)
-                elif code == 0:
-                    pending.remove(sock)
-                    sock.setblocking(True)
-                    return sock
-                else:
-                    _judge(code, port, where)
-            wake = start + schedule[due] if due < len(schedule) else deadline
-            wait = max(0.0, min(wake, deadline) - time.monotonic(), 0.0)
-            for key, _events in selector.select(min(wait, CANCEL_SLICE_S)):
-                sock = key.fileobj  # type: ignore[assignment]
-                selector.unregister(sock)
-                code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-                if code == 0:
-                    pending.remove(sock)
-                    sock.setblocking(True)
-                    return sock
-                _judge(code, port, where)
-    finally:
-        selector.close()
-        for sock in pending:
-            close_now(sock)
-
-
-def _judge(code: int, port: int, where: str) -> None:
-    """Raise for a final connect error; return for one worth another attempt."""
-    if code in _RETRY:
-        return
-    if code in _REFUSED:
-        raise PortClosedError(
-            f"Port {port} on {where} refused the connection: the router answered but nothing listens on that "
-            "port, so check the service and its port."
-        )
-    raise PortClosedError(
-        f"{where} is unreachable ({os.strerror(code)}): check the address, this computer's network connection "
-        "and routes."
-    )
+    silent until ``timeout``; CancelledError when ``cancel`` is set (within about 50 ms); NetworkError
+    when no socket can be opened."""
+    check = Attempts(target, port, timeout=timeout, interval=interval, keep_open=True)
+    verdict = drive(check, cancel)
+    if verdict.state is CheckState.OPEN and check.connected is not None:
+        check.connected.setblocking(True)
+        return check.connected
+    if verdict.state is CheckState.CANCELLED:
+        raise CancelledError(f"Connecting to port {port} on {check.where} was cancelled.")
+    raise PortClosedError(verdict.message)
 
 
 @dataclass(frozen=True)
@@ -139,8 +72,9 @@ def knock_and_open(
 ) -> Opened:
     """Resolve ``host`` once, knock with ``sequence``, then connect to ``port`` (see open_connection)."""
     started = time.monotonic()
+    validate(sequence, port, timeout)
     target = resolve(host, family, cancel)
-    knock(target.address, sequence, family=family, timeout=timeout, cancel=cancel)
+    send_sequence(target, sequence, cancel=cancel)
     sock = open_connection(target, port, timeout=timeout, cancel=cancel)
     target = Target(host.strip(), target.family, target.address, target.sockaddr)
     return Opened(sock, target, round((time.monotonic() - started) * 1000, 3))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import signal
 import subprocess
 import sys
 import threading
@@ -22,7 +23,7 @@ from knockgui.core.sequence import Sequence, parse_sequence
 from knockgui.core.store import Inventory
 from tests.conftest import need
 from tests.testbed.fleet import SEQUENCE, WRONG_SEQUENCE, FleetRouter
-from tests.testbed.netns import have_root_netns
+from tests.testbed.netns import have_root_netns, wait_for
 from tests.testbed.secret_service import SecretService
 
 
@@ -121,6 +122,39 @@ def test_checks_count_as_in_flight() -> None:
     assert [o.result for o in outcomes] == ["no answer"] * 3
     first, second, third = sorted(o.knocked_at for o in outcomes)
     assert third - first >= 0.95 and second - first < 0.5
+
+
+@pytest.mark.root
+@pytest.mark.keyring
+def test_ctrl_c_cancels_a_group_knock_at_once(fleet: FleetRouter) -> None:
+    """r4 never answers and would be checked for 30 s: a Ctrl-C ends the run at once, with exit 130 and one
+    sentence, no traceback, and the routers already open still remembered as open."""
+    from knockgui.core.opened import OpenState
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "knockgui.cli", "knock", "--all", "--check", "--timeout", "30"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert wait_for(lambda: fleet.counters()["knock2"] >= 5, timeout=20)  # the five others were knocked
+        time.sleep(0.5)
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+        took = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "knockgui-cli: Cancelled." and "Traceback" not in err
+    assert took < 2.0
+    assert out == ""
+    inventory = Inventory.open(Path(os.environ["KNOCKGUI_CONFIG_DIR"]), KeyringSecretStore())
+    opened = {r.id for r in inventory.routers if r.name != "r4"}
+    assert set(OpenState(inventory.path.parent).all()) == opened
 
 
 @pytest.mark.root

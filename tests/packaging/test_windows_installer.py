@@ -12,6 +12,7 @@ uninstaller removes the program files and registry values but keeps the user's r
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 import zipfile
@@ -75,6 +76,16 @@ def test_the_installed_cli_keeps_a_router_and_knocks_it_by_name(
     knock = machine.wine(machine.cli, "knock", "Office", "--check", "8291")
     assert knock.returncode == 0, knock.stdout + knock.stderr
     assert f"Port 8291 on {router.router4} is open" in knock.stdout
+    # A group knock on Windows: the checks run on the check loops (select() and a socketpair there).
+    # Silent knocks the router's IPv6 address with a wrong sequence, so it stays closed for it.
+    add = machine.wine(machine.cli, "add", "Silent", "--host", router.router6, "--sequence", "1338:tcp 17954:udp")
+    assert add.returncode == 0, add.stdout + add.stderr
+    router.exec("nft", "flush", "set", "inet", "knock", "safe_4")
+    group = machine.wine(machine.cli, "knock", "--all", "--check", "--timeout", "2", "--json")
+    assert group.returncode == 1, group.stdout + group.stderr
+    results = {item["name"]: (item["address"], item["result"]) for item in json.loads(group.stdout)}
+    assert results == {"Office": (router.router4, "open"), "Silent": (router.router6, "no answer")}, group.stdout
+    assert "knockgui-cli: 1 of 2 routers opened." in group.stderr
 
 
 def test_the_uninstaller_removes_the_program_and_keeps_the_users_routers_and_secrets(
