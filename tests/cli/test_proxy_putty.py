@@ -96,7 +96,7 @@ def test_plink_shows_the_proxys_sentence_only_with_proxy_diagnostics(
 ) -> None:
     router, _sshd = office
     wrong = "[" + router.router6 + "]"  # "Wrong": its sequence does not open the router
-    sentence = f"knockgui-cli: Port 22 on {router.router6} did not answer within 1 s after the knock".encode()
+    sentence = f"knockgui-cli: Port 22 on {router.router6} did not answer within 1 s: the knock was probably not accepted".encode()
 
     # PuTTY's default ("Print proxy diagnostics in the terminal window: No") hides the proxy's stderr.
     hidden = run(plink.argv(wrong, "true", proxy=PROXY))
