@@ -24,7 +24,7 @@ TEST_PACKAGES=(
     xvfb xauth xdotool trayer x11-utils desktop-file-utils
     haskell-status-notifier-item-utils haskell-gtk-sni-tray-utils dunst
     dbus dbus-x11
-    openssh-server openssh-client inetutils-telnet
+    openssh-server openssh-client inetutils-telnet putty-tools
     binutils wine wine64 nsis gcc-mingw-w64-x86-64-win32
 )
 

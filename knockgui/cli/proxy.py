@@ -86,7 +86,7 @@ def cmd_proxy(args: argparse.Namespace) -> int:
     from knockgui.core.errors import PortClosedError
     from knockgui.core.opened import OpenState
     from knockgui.core.paths import config_dir
-    from knockgui.core.relay import Opened, PipeEnd, SocketEnd, knock_and_open, open_connection, relay
+    from knockgui.core.relay import Opened, PipeEnd, SocketEnd, knock_and_open, open_connection, relay_pipe
     from knockgui.core.settings import load_settings
 
     port = _port(args.port)
@@ -125,7 +125,9 @@ def cmd_proxy(args: argparse.Namespace) -> int:
         )
     sys.stdout.flush()
     with opened.sock:
-        relay(PipeEnd(sys.stdin.fileno(), sys.stdout.fileno()), SocketEnd(opened.sock))
+        # stdin/stdout are pipes, which Windows' select() refuses (PuTTY and OpenSSH there): a thread per
+        # direction, not a selector.
+        relay_pipe(PipeEnd(sys.stdin.fileno(), sys.stdout.fileno()), SocketEnd(opened.sock))
     return 0
 
 

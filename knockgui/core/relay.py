@@ -7,6 +7,8 @@ first connection that completes, as the client's own connection (no extra connec
 would see reset). :func:`relay` then copies bytes both ways between two ends until both are done: an
 end of input on one side is passed on as a half-close (``shutdown(SHUT_WR)``) to the other, so
 ``ssh``, ``scp`` and ``rsync`` see the same stream they would see on a direct connection.
+:func:`relay_pipe` does the same between a pipe pair and a socket with a thread per direction, since
+Windows' select() refuses pipes (a proxy command's stdin and stdout there).
 """
 
 from __future__ import annotations
@@ -162,3 +164,57 @@ def relay(a: End, b: End, *, stop: threading.Event | None = None) -> tuple[int, 
     finally:
         selector.close()
     return counts[id(a)], counts[id(b)]
+
+
+def relay_pipe(pipe: PipeEnd, sock: SocketEnd) -> tuple[int, int]:
+    """:func:`relay` between a pipe pair (a ProxyCommand's stdin/stdout) and a socket, without select()
+    on the pipe: Windows' select() takes only sockets, and the stdin/stdout that PuTTY's or OpenSSH's
+    proxy command gets there are pipes. A thread copies pipe -> socket; the calling thread copies
+    socket -> pipe. The same ends as :func:`relay`: the end of input on one side half-closes the other,
+    and both directions end before it returns; a write that fails (the reader went away) ends both at
+    once. Returns the bytes copied each way (pipe -> socket, socket -> pipe)."""
+    sent = 0
+
+    def upstream() -> None:
+        nonlocal sent
+        while True:
+            try:
+                data = pipe.read()
+            except OSError:
+                data = b""
+            if not data:
+                sock.end_writing()
+                return
+            try:
+                sock.write(data)
+            except OSError:  # the router side is gone: the other direction ends on its own (EOF or reset)
+                _shutdown(sock)
+                return
+            sent += len(data)
+
+    thread = threading.Thread(target=upstream, name="relay-pipe-to-socket", daemon=True)
+    thread.start()
+    received = 0
+    while True:
+        try:
+            data = sock.read()
+        except OSError:
+            data = b""
+        if not data:
+            break
+        try:
+            pipe.write(data)
+        except OSError:  # the client is gone: end the connection both ways, without waiting for its input
+            _shutdown(sock)
+            return sent, received
+        received += len(data)
+    pipe.end_writing()
+    thread.join()
+    return sent, received
+
+
+def _shutdown(sock: SocketEnd) -> None:
+    try:
+        sock.sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
