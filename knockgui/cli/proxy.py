@@ -96,7 +96,7 @@ def cmd_proxy(args: argparse.Namespace) -> int:
     timeout = router.timeout_s if router.timeout_s is not None else settings.default_timeout_s
     state = OpenState(inventory.path.parent)
     opened: Opened | None = None
-    still = state.get(router)  # still listed after an earlier knock (open.json): connect without knocking
+    still = state.usable(router)  # still listed after an earlier knock (open.json): connect without knocking
     if still is not None:
         from knockgui.core.address import resolve
 

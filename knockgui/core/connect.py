@@ -27,7 +27,7 @@ from knockgui.core.errors import KnockguiError, LaunchError
 from knockgui.core.knock import KnockResult, check_port, knock
 from knockgui.core.launch import LaunchPlan, Machine, build_launch
 from knockgui.core.model import NO_CLIENT, Router, Service, ServiceSpec
-from knockgui.core.opened import OpenEntry, OpenState, host_has_address, reknock_interval
+from knockgui.core.opened import OpenEntry, OpenState, reknock_interval
 from knockgui.core.probe import ProgressCallback
 from knockgui.core.sequence import Sequence
 from knockgui.core.settings import Settings
@@ -270,8 +270,8 @@ def _still_open(
     state: OpenState, router: Router, port: int, timeout: float, cancel: threading.Event | None
 ) -> KnockResult | None:
     """A result without a knock when the router still lists our address and the port answers at once."""
-    entry = state.get(router)
-    if entry is None or not host_has_address(router.host, entry.address):
+    entry = state.usable(router)
+    if entry is None:
         return None
     started = time.monotonic()
     check = check_port(entry.address, port, timeout=min(QUICK_CHECK_S, timeout), cancel=cancel)

@@ -137,6 +137,14 @@ class OpenState:
             return None
         return entry
 
+    def usable(self, router: Router, now: float | None = None) -> OpenEntry | None:
+        """:meth:`get`, but only when the router's host still resolves to the remembered address (see
+        :func:`host_has_address`): the one way to reach a router without knocking it first."""
+        entry = self.get(router, now)
+        if entry is None or not host_has_address(router.host, entry.address):
+            return None
+        return entry
+
     def all(self) -> dict[str, OpenEntry]:
         return {k: e for k, e in self._read().items() if e.remaining() > MARGIN_S}
 

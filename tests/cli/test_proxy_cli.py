@@ -3,14 +3,24 @@ inside a knock-protected namespace router (the seed's rules), with the sequence 
 
 from __future__ import annotations
 
+import json
 import shlex
+import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
+from knockgui.core.model import Service
+from knockgui.core.secrets import KeyringSecretStore, RouterSecret
+from knockgui.core.sequence import parse_sequence
+from knockgui.core.store import Inventory
 from tests.testbed.netns import NamespaceRouter
+from tests.testbed.routers import make_router
+from tests.testbed.secret_service import SecretService
 from tests.testbed.sshd import SSHServer
 
 PROXY = f"{shlex.quote(sys.executable)} -m knockgui.cli proxy %h %p"
@@ -138,3 +148,42 @@ def test_proxy_failures_are_one_line_that_ssh_shows(office: tuple[NamespaceRoute
     )
     bad = cli("proxy", "Office", "ssh")
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and 'not "ssh"' in bad.stderr
+
+
+@pytest.mark.keyring
+def test_proxy_uses_a_remembered_address_only_when_the_host_still_resolves_to_it(
+    secret_service: SecretService, config_dir: Path
+) -> None:
+    """An edited open.json that says another address is open for the router must not make the proxy relay
+    ssh there without a knock: the host (127.0.0.1) does not resolve to it, so the proxy knocks the host and
+    tries the host's port, which refuses (everything on loopback)."""
+    elsewhere = socket.create_server(("127.0.0.3", 0))
+    port = elsewhere.getsockname()[1]
+
+    def serve() -> None:
+        try:
+            conn, _ = elsewhere.accept()
+        except OSError:
+            return
+        with conn:
+            conn.sendall(b"SSH-2.0-elsewhere\r\n")
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    try:
+        inventory = Inventory.open(config_dir, KeyringSecretStore())
+        router = make_router("Lab", "127.0.0.1", service=Service.SSH, port=port, timeout_s=1)
+        inventory.add(router, RouterSecret(parse_sequence("9:udp")))
+        listed = {router.id: {"address": "127.0.0.3", "until": time.time() + 3600}}
+        (config_dir / "open.json").write_text(json.dumps(listed))
+        proxied = subprocess.run(
+            [sys.executable, "-m", "knockgui.cli", "proxy", "Lab", str(port)],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=60,
+        )
+    finally:
+        elsewhere.close()
+    assert b"elsewhere" not in proxied.stdout
+    assert proxied.returncode == 1, proxied.stderr
+    assert b"refused the connection" in proxied.stderr
