@@ -1,6 +1,7 @@
 """Reading what the user types or pipes in: a prompt, one bounded line of stdin, a passphrase file.
 
-Every prompt goes to stderr, never to stdout: stdout carries results only, which scripts capture.
+No prompt goes to stdout, which carries results only (scripts capture it): a question goes to stderr,
+a no-echo prompt for a secret to the terminal itself (stderr when there is none).
 
 ``-`` means stdin: ``--sequence -`` and ``--passphrase-file -`` read one line of it (at most
 STDIN_LINE_LIMIT characters), or ask without echo when stdin is a terminal. A passphrase file is read

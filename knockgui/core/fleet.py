@@ -1,14 +1,15 @@
 """Knocking many routers at once (a group, all of them, several names), with a bounded number in flight.
 
-:func:`knock_many` runs one knock (and, when asked, a check of the port) per router on a thread pool
-of ``parallel`` workers; each worker asks ``sequence_of`` for its router's sequence when its turn comes
-(the CLI reads all the entries first in one keyring pass: knockgui.core.bulk_secrets). File
-descriptors stay bounded: a
-check here tries a new connection every ``FLEET_RETRY_S`` (not every 200 ms as a single check does),
-after one early retry at 300 ms (``FLEET_EARLY_S``), so a silent router holds at most
-``sockets_per_knock(timeout) - 1`` sockets (4 for 3 s) and the whole run at most ``parallel`` times that. Every outcome, success or failure, is a
-:class:`FleetOutcome` (an error becomes its sentence, never an exception); ``on_done`` is called from
-the workers as each router finishes.
+:func:`knock_many` keeps at most ``parallel`` routers in flight, being knocked or checked. Worker
+threads send the knocks (each asks ``sequence_of`` for its router's sequence when its turn comes; the
+CLI reads all the entries first in one keyring pass: knockgui.core.bulk_secrets) and hand each check
+to the check loops (knockgui.core.checkloop), so a router that never answers holds sockets but no
+thread. File descriptors stay bounded: a check here tries a new connection every ``FLEET_RETRY_S``
+(not every 200 ms as a single check does) after one early retry at 300 ms (``FLEET_EARLY_S``), so a
+silent router holds at most ``sockets_per_knock(timeout) - 1`` sockets (4 for 3 s) and the whole run
+at most ``parallel`` times that. Every outcome, success or failure, is a :class:`FleetOutcome` (an
+error becomes its sentence, never an exception); ``on_done`` is called in the calling thread as each
+router finishes.
 """
 
 from __future__ import annotations
@@ -124,8 +125,12 @@ class _Run:
     def work(self, index: int, sequence_of: Callable[[Router], Sequence], family: Family) -> None:
         """Knock job ``index`` and hand its check to a check loop (a worker thread's part)."""
         job = self.jobs[index]
+        not_knocked = _outcome(job, "", 0.0, "cancelled", False, "Not knocked: cancelled.")
         if not self.take_slot():
-            self.finished.put((index, _outcome(job, "", 0.0, "cancelled", False, "Not knocked: cancelled.")))
+            self.finished.put((index, not_knocked))
+            return
+        if self.cancel.is_set():  # cancelled while the slot was being taken
+            self.end(index, not_knocked)
             return
         try:
             self._knock(index, job, sequence_of, family)
@@ -134,9 +139,6 @@ class _Run:
 
     def _knock(self, index: int, job: FleetJob, sequence_of: Callable[[Router], Sequence], family: Family) -> None:
         router, started, address = job.router, time.monotonic(), ""
-        if self.cancel.is_set():
-            self.end(index, _outcome(job, "", 0.0, "cancelled", False, "Not knocked: cancelled."))
-            return
         try:
             sequence = sequence_of(router)
             if job.delay_ms is not None:
