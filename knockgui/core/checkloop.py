@@ -72,66 +72,62 @@ class CheckLoop:
         except OSError:  # the buffer is full: the loop is awake already
             pass
 
+    # Below: the loop's own thread only.
+
     def _run(self) -> None:
-        checks: dict[Attempts, Done] = {}
-        due: list[tuple[float, int, Attempts]] = []  # one entry per running check: its wake_at()
-        order = itertools.count()
-
-        def finish(check: Attempts, result: PortCheck | NetworkError) -> None:
-            done = checks.pop(check)
-            check.close(self._selector)
-            with self._lock:
-                self.active -= 1
-            done(result)
-
-        def advance(check: Attempts, now: float) -> None:
-            try:
-                verdict = check.advance(now, self._selector)
-            except NetworkError as exc:
-                finish(check, exc)
-                return
-            except (OSError, ValueError) as exc:  # the selector refused a socket (too many)
-                finish(check, _no_more_sockets(check, exc))
-                return
-            if verdict is not None:
-                finish(check, verdict)
-            else:
-                heapq.heappush(due, (check.wake_at(), next(order), check))
-
+        self._checks: dict[Attempts, Done] = {}
+        self._due: list[tuple[float, int, Attempts]] = []  # one entry per running check: its wake_at()
+        self._order = itertools.count()
         try:
-            self._loop(checks, due, finish, advance)
+            self._loop()
         except BaseException as exc:  # a bug: end every check with a sentence rather than leave it hanging
-            for check in list(checks):
-                finish(check, NetworkError(f"The check of port {check.port} stopped unexpectedly ({exc!r})."))
+            for check in list(self._checks):
+                self._finish(check, NetworkError(f"The check of port {check.port} stopped unexpectedly ({exc!r})."))
             raise
 
-    def _loop(
-        self,
-        checks: dict[Attempts, Done],
-        due: list[tuple[float, int, Attempts]],
-        finish: Callable[[Attempts, PortCheck | NetworkError], None],
-        advance: Callable[[Attempts, float], None],
-    ) -> None:
+    def _finish(self, check: Attempts, result: PortCheck | NetworkError) -> None:
+        done = self._checks.pop(check)
+        check.close(self._selector)
+        with self._lock:
+            self.active -= 1
+        done(result)
+
+    def _advance(self, check: Attempts, now: float) -> None:
+        try:
+            verdict = check.advance(now, self._selector)
+        except NetworkError as exc:
+            self._finish(check, exc)
+            return
+        except (OSError, ValueError) as exc:  # the selector refused a socket (too many)
+            self._finish(check, _no_more_sockets(check, exc))
+            return
+        if verdict is not None:
+            self._finish(check, verdict)
+        else:
+            heapq.heappush(self._due, (check.wake_at(), next(self._order), check))
+
+    def _loop(self) -> None:
+        checks, due = self._checks, self._due
         while True:
             with self._lock:
                 incoming, self._incoming = self._incoming, []
                 closing = self._closing
             if closing or self._cancel.is_set():
-                for check, _done in incoming:
-                    checks[check] = _done
+                checks.update(incoming)
                 for check in list(checks):
-                    finish(check, check.done(CheckState.CANCELLED))
+                    self._finish(check, check.done(CheckState.CANCELLED))
                 if closing:
                     return
                 due.clear()
+                incoming = []  # ended just now: not to be started below
             now = time.monotonic()
             for check, done in incoming:
                 checks[check] = done
-                advance(check, now)
+                self._advance(check, now)
             while due and due[0][0] <= now:
                 _at, _n, check = heapq.heappop(due)
                 if check in checks:
-                    advance(check, now)
+                    self._advance(check, now)
             wait = CANCEL_SLICE_S if not due else max(0.0, min(due[0][0] - time.monotonic(), CANCEL_SLICE_S))
             for key, _events in self._selector.select(wait):
                 if key.data is None:
@@ -148,7 +144,7 @@ class CheckLoop:
                 except OSError as exc:
                     verdict = _no_more_sockets(check, exc)
                 if verdict is not None:
-                    finish(check, verdict)
+                    self._finish(check, verdict)
 
 
 def _no_more_sockets(check: Attempts, exc: OSError | ValueError) -> NetworkError:

@@ -122,3 +122,25 @@ def test_a_long_check_keeps_a_bounded_number_of_attempts_open(silent: FleetRoute
         check.close(selector)
         selector.close()
     assert not check.pending
+
+
+def test_a_check_submitted_after_the_cancel_ends_once_cancelled() -> None:
+    """A knock that hands its check over after the run was cancelled gets CANCELLED, once (a second end
+    would release the run's slot twice)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    target = resolve("127.0.0.1")
+    results = Results()
+    results.expected = 20
+    cancel = threading.Event()
+    cancel.set()
+    loops = CheckLoops(1, cancel)
+    try:
+        for i in range(20):
+            loops.submit(Attempts(target, listener.getsockname()[1], timeout=5.0), results.done_for(i))
+        assert results.all_done.wait(5)
+        time.sleep(0.3)  # a second call of any done would show now
+    finally:
+        loops.close()
+        listener.close()
+    assert all(len(results.got[i]) == 1 for i in range(20)), results.got
+    assert {results.got[i][0].state for i in range(20)} == {CheckState.CANCELLED}  # type: ignore[union-attr]
